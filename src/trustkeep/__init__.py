@@ -1,0 +1,1 @@
+"""Trustkeep: be a trusted custodian of your customers data."""

@@ -1,0 +1,69 @@
+"""Read trustkeep.yaml safely and report errors with file, line and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from trustkeep.errors import ModelError
+from trustkeep.model.document import Model
+
+MAX_BYTES = 4 * 1024 * 1024
+
+
+def load_model(path: Path) -> Model:
+    """Parse and validate a model file; every error names `file:line` and what is wrong."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read the model ({exc.strerror})") from None
+    if len(raw) > MAX_BYTES:
+        raise ModelError(f"{path}: model is larger than {MAX_BYTES // 1024 // 1024} MiB")
+    try:
+        text = raw.decode("utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError:
+        raise ModelError(f"{path}: the model is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        reason = getattr(exc, "problem", None) or "invalid YAML"
+        raise ModelError(f"{where}: {reason}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{path}:1: the model must be a mapping with `version: 1` at the top")
+    try:
+        return Model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = ".".join(str(part) for part in first["loc"]) or "(top)"
+        line = _line_of(node, first["loc"])
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ModelError(f"{path}:{line}: {location}: {message}{more}") from None
+
+
+def _line_of(node: Any, loc: tuple[int | str, ...]) -> int:
+    """The 1-based line of the YAML node at a pydantic location, or its nearest parent."""
+    line = (node.start_mark.line + 1) if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            key = next((k for k, _ in node.value if k.value == part), None)
+            if match is None:
+                return line
+            line = (key.start_mark.line + 1) if key is not None else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line

@@ -1,0 +1,71 @@
+"""The organisation's own PII standard: tiers, categories and what each tier allows."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from trustkeep.model.durations import Duration, parse_days
+
+Form = Literal["plain", "token", "hash", "mask"]
+Role = Literal["processor", "controller", "sub_processor"]
+Identifier = str
+
+
+class Strict(BaseModel):
+    """Every model refuses unknown keys, so a typo is an error, not a silent default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tier(Strict):
+    at_rest: Literal["plain", "encrypt"] = "encrypt"
+    share: list[Form | Literal["never"]] = Field(default_factory=list)
+    plain_to: list[Role] | None = None
+    max_retention: Duration | None = None
+    transport: Literal["any", "encrypted"] = "any"
+
+    @property
+    def max_retention_days(self) -> int | None:
+        return parse_days(self.max_retention) if self.max_retention else None
+
+    def allows(self, form: str) -> bool:
+        return form in self.share and "never" not in self.share
+
+
+class Combination(Strict):
+    categories: list[str] = Field(min_length=2)
+    tier: str
+
+
+class Purpose(Strict):
+    roles: list[Role] = Field(default_factory=list)
+    needs: list[str] = Field(default_factory=list)
+
+
+class Standard(Strict):
+    tiers: dict[str, Tier] = Field(min_length=1)
+    categories: dict[str, str] = Field(min_length=1)
+    combinations: list[Combination] = Field(default_factory=list)
+    purposes: dict[str, Purpose] = Field(default_factory=dict)
+    countries: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _tiers_exist(self) -> Standard:
+        for category, tier in self.categories.items():
+            if tier not in self.tiers:
+                raise ValueError(f"category {category!r} names unknown tier {tier!r}")
+        for combo in self.combinations:
+            if combo.tier not in self.tiers:
+                raise ValueError(f"a combination names unknown tier {combo.tier!r}")
+        return self
+
+    def tier_of(self, category: str) -> Tier:
+        return self.tiers[self.categories[category]]
+
+    def encrypted(self, category: str) -> bool:
+        """Whether the vault must encrypt this category at rest (unknown ones: yes)."""
+        if category not in self.categories:
+            return True
+        return self.tier_of(category).at_rest == "encrypt"

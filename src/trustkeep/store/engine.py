@@ -1,0 +1,100 @@
+"""Engines and transactions: one code path for the embedded SQLite and PostgreSQL.
+
+SQLite runs in WAL mode with `secure_delete=ON` (erased rows are zeroed, not
+left in free pages), and every write transaction starts with `BEGIN IMMEDIATE`
+so there is a single writer at a time and no upgrade deadlocks. Engines hide
+statement parameters, so a database error never echoes a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from trustkeep.errors import StoreError
+
+AfterCommit = Callable[[], None]
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url` with Trustkeep's connection settings."""
+    try:
+        if url.startswith("sqlite"):
+            return _sqlite_engine(url)
+        return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"cannot use database URL ({type(exc).__name__})") from None
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, hide_parameters=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event own transactions (pysqlite's recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA secure_delete=ON",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=30000",
+            "PRAGMA synchronous=FULL",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Store:
+    """The database of one workspace: write and read transactions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._after_commit: list[AfterCommit] = []
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction; hooks queued with `after_commit` run once it commits."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            self._after_commit.clear()
+            raise StoreError(f"database write failed ({type(exc).__name__})") from None
+        except BaseException:
+            self._after_commit.clear()
+            raise
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            hook()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database read failed ({type(exc).__name__})") from None
+
+    def after_commit(self, hook: AfterCommit) -> None:
+        if hook not in self._after_commit:
+            self._after_commit.append(hook)
+
+    def lock_for_append(self, conn: Connection, name: str) -> None:
+        """Serialise appends to one log across processes (SQLite's writer lock suffices)."""
+        if self.dialect == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
+    def dispose(self) -> None:
+        self.engine.dispose()

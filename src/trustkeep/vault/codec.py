@@ -1,0 +1,108 @@
+"""Sealing and opening one subject's record under the standard (no I/O).
+
+Categories whose tier says `at_rest: encrypt` are sealed under the subject's
+data key; the others are kept as written. Indexed categories also get a blind
+index under the keyring's primary key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from trustkeep.crypto import DataKey, Keyring, blind_index, normalise
+from trustkeep.model import Standard
+
+INDEXED = ("email",)
+
+
+def new_subject_id() -> str:
+    return f"sub_{secrets.token_hex(10)}"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A subject row and its blind-index rows, ready to insert or update."""
+
+    row: dict[str, Any]
+    indexes: list[dict[str, Any]]
+
+
+class Codec:
+    def __init__(self, keyring: Keyring, standard: Standard, bits: int) -> None:
+        self.keyring = keyring
+        self.standard = standard
+        self.bits = bits
+
+    def index_candidates(self, category: str, value: str) -> list[tuple[int, int]]:
+        """(key id, index value) under every usable key, for lookups during rotation."""
+        norm = normalise(category, value)
+        return [
+            (key.id, blind_index(self.keyring, key, category, norm, self.bits))
+            for key in self.keyring.usable()
+        ]
+
+    def seal(
+        self,
+        subject_id: str,
+        values: Mapping[str, str],
+        dek: DataKey | None = None,
+        previous: Mapping[str, str] | None = None,
+    ) -> Sealed:
+        """Seal `values` (merged over `previous`) with `dek`, or a fresh data key."""
+        merged = {**(previous or {}), **values}
+        primary = self.keyring.primary
+        if dek is None:
+            dek = DataKey.generate()
+        sealed: dict[str, str] = {}
+        plain: dict[str, str] = {}
+        for category, value in merged.items():
+            if self.standard.encrypted(category):
+                blob = dek.seal(subject_id, category, value)
+                sealed[category] = base64.b64encode(blob).decode()
+            else:
+                plain[category] = value
+        indexes = [
+            {
+                "subject_id": subject_id,
+                "category": category,
+                "key_id": primary.id,
+                "value": blind_index(
+                    self.keyring,
+                    primary,
+                    category,
+                    normalise(category, merged[category]),
+                    self.bits,
+                ),
+            }
+            for category in INDEXED
+            if category in merged
+        ]
+        row = {
+            "id": subject_id,
+            "dek_id": dek.id,
+            "kek_id": primary.id,
+            "index_key_id": primary.id,
+            "wrapped_dek": dek.wrap(self.keyring, primary, subject_id),
+            "sealed": json.dumps(sealed, sort_keys=True),
+            "plain": json.dumps(plain, sort_keys=True),
+        }
+        return Sealed(row, indexes)
+
+    def data_key(self, row: Any) -> DataKey:
+        return DataKey.unwrap(self.keyring, row.id, int(row.dek_id), bytes(row.wrapped_dek))
+
+    def open(self, row: Any, only: str | None = None, dek: DataKey | None = None) -> dict[str, str]:
+        """Decrypt a subject row (every category, or just `only`)."""
+        dek = dek or self.data_key(row)
+        values: dict[str, str] = dict(json.loads(row.plain or "{}"))
+        for category, blob in json.loads(row.sealed or "{}").items():
+            if only is None or category == only:
+                values[category] = dek.open(row.id, category, base64.b64decode(blob))
+        if only is not None:
+            return {only: values[only]} if only in values else {}
+        return values
