@@ -46,7 +46,7 @@ def test_seal_open_round_trip(value: str, subject: str, field: str) -> None:
     blob = dek.seal(subject, field, value)
     assert dek.open(subject, field, blob) == value
     assert header_key_id(blob) == dek.id
-    if value:
+    if len(value.encode()) >= 8:  # shorter plaintexts may occur in random bytes
         assert value.encode() not in blob
 
 

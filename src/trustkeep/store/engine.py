@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from trustkeep.errors import StoreError
 
 AfterCommit = Callable[[], None]
+WRITE_OPTION = "trustkeep_write"
 
 
 def make_engine(url: str) -> Engine:
@@ -50,7 +51,10 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front (no deadlocking lock upgrades);
+        # readers use a deferred transaction so they never block each other.
+        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
@@ -67,7 +71,10 @@ class Store:
     def write(self) -> Iterator[Connection]:
         """A write transaction; hooks queued with `after_commit` run once it commits."""
         try:
-            with self.engine.begin() as conn:
+            with (
+                self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn,
+                conn.begin(),
+            ):
                 yield conn
         except SQLAlchemyError as exc:
             self._after_commit.clear()
@@ -95,6 +102,19 @@ class Store:
         """Serialise appends to one log across processes (SQLite's writer lock suffices)."""
         if self.dialect == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
+    def purge_freed_pages(self) -> None:
+        """After a crypto-shred, push SQLite's WAL into the (secure-deleting) main file.
+
+        With WAL, the previous version of an erased page lives on in the -wal
+        file until a checkpoint; TRUNCATE copies the zeroed pages home and
+        empties the WAL, so erased key material is gone from disk.
+        """
+        if self.dialect == "sqlite":
+            with self.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def dispose(self) -> None:
         self.engine.dispose()

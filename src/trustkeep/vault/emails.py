@@ -20,7 +20,7 @@ _SPECIAL_USE = tuple(str(name).lower() for name in _SPECIAL)
 
 
 def _fast_ok(address: str) -> bool:
-    if len(address) > 254 or not _PLAIN.match(address):
+    if len(address) > 254 or not _PLAIN.fullmatch(address):
         return False
     local, _, domain = address.rpartition("@")
     # `--` marks IDNA-encoded labels; let the library judge those.

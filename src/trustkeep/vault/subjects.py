@@ -95,6 +95,7 @@ def erase(workspace: Workspace, subject_id: str, purpose: str | None = None) -> 
             target_id=subject_id,
             purpose=purpose,
         )
+    workspace.store.purge_freed_pages()
 
 
 def count(workspace: Workspace) -> dict[str, int]:

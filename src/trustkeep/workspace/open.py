@@ -91,9 +91,14 @@ def init_workspace(
         (home / MODEL_FILE).write_text(model_text)
         (home / ".gitignore").write_text(GITIGNORE)
         load_model(home / MODEL_FILE)
+        if settings.database_url is None:
+            # SQLite gives its -wal and -shm files the main file's mode: 0600 for all.
+            os.close(os.open(home / "trustkeep.db", os.O_CREAT | os.O_WRONLY, 0o600))
         engine = make_engine(settings.database())
-        _claim_database(engine, workspace_id)
-        engine.dispose()
+        try:
+            _claim_database(engine, workspace_id)
+        finally:
+            engine.dispose()
         keyring = Keyring.create(workspace_id)
         keyring.save(ring_path)
         doc = {"id": workspace_id, "created_at": isoformat(utc_now()), "format": 1}
@@ -151,14 +156,19 @@ def open_workspace(settings: Settings, clock: Clock = utc_now, migrate: bool = F
     _refuse_keyring_inside(ring_path, settings.home)
     keyring = Keyring.load(ring_path, workspace_id)
     engine = make_engine(settings.database())
-    if migrate:
-        upgrade(engine)
-    require_current(engine)
-    with engine.connect() as conn:
-        owner = conn.execute(select(meta.c.value).where(meta.c.name == "workspace_id")).scalar()
-    if owner != workspace_id:
+    try:
+        if migrate:
+            upgrade(engine)
+        require_current(engine)
+        with engine.connect() as conn:
+            owner = conn.execute(
+                select(meta.c.value).where(meta.c.name == "workspace_id")
+            ).scalar()
+        if owner != workspace_id:
+            raise WorkspaceError("the database belongs to another workspace")
+    except BaseException:
         engine.dispose()
-        raise WorkspaceError("the database belongs to another workspace")
+        raise
     store = Store(engine)
     checkpointer = Checkpointer(settings.home / "audit", workspace_id, keyring, store, clock)
     audit = AuditLog(store, clock, on_commit=checkpointer.write)

@@ -1,0 +1,1 @@
+"""Demo helpers: synthetic customers for the demo, tests and benchmarks."""
