@@ -44,7 +44,9 @@ def test_email_example() -> None:
 
 @SETTINGS
 @given(
-    value=st.from_regex(r"[A-Za-z0-9._+-]{1,20}@[A-Za-z0-9.-]{1,20}\.[A-Za-z]{2,6}", fullmatch=True),
+    value=st.from_regex(
+        r"[A-Za-z0-9._+-]{1,20}@[A-Za-z0-9.-]{1,20}\.[A-Za-z]{2,6}", fullmatch=True
+    ),
     pad_left=st.text(alphabet=" \t\r\n", max_size=3),
     pad_right=st.text(alphabet=" \t\r\n", max_size=3),
 )
@@ -85,7 +87,9 @@ def test_phone_keeps_only_digits_and_a_leading_plus(value: str) -> None:
     separators=st.lists(st.sampled_from([" ", "-", "(", ")", ".", "/"]), max_size=15),
 )
 def test_phone_formatting_is_ignored(digits: str, plus: bool, separators: list[str]) -> None:
-    formatted = "".join(d + (separators[i] if i < len(separators) else "") for i, d in enumerate(digits))
+    formatted = "".join(
+        d + (separators[i] if i < len(separators) else "") for i, d in enumerate(digits)
+    )
     prefix = "+" if plus else ""
     assert normalise("phone", f"  {prefix}{formatted} ") == prefix + digits
 
@@ -105,7 +109,9 @@ def test_other_categories_collapse_whitespace(value: str) -> None:
 
 
 @SETTINGS
-@given(value=st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ \t", max_size=30))
+@given(
+    value=st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ \t", max_size=30)
+)
 def test_other_categories_ignore_ascii_case(value: str) -> None:
     assert normalise("first_name", value.upper()) == normalise("first_name", value.lower())
     assert normalise("first_name", value) == " ".join(value.lower().split())
@@ -238,9 +244,7 @@ def test_index_differs_across_categories(keyring: Keyring) -> None:
 
 def test_index_differs_across_values(keyring: Keyring) -> None:
     key = keyring.primary
-    indexes = {
-        blind_index(keyring, key, "email", f"user{n}@example.com", 32) for n in range(200)
-    }
+    indexes = {blind_index(keyring, key, "email", f"user{n}@example.com", 32) for n in range(200)}
     assert len(indexes) == 200
 
 

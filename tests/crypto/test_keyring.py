@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.exceptions import InvalidSignature
@@ -119,13 +120,13 @@ def test_load_for_another_workspace(tmp_path: Path) -> None:
     assert Keyring.load(path).workspace_id == WORKSPACE
 
 
-def _valid_document() -> dict[str, object]:
+def _valid_document() -> dict[str, Any]:
     return Keyring.create(WORKSPACE).to_document()
 
 
 def _corrupt_contents() -> list[bytes]:
     good = _valid_document()
-    material = good["keys"][0]["material"]  # type: ignore[index]
+    material: str = good["keys"][0]["material"]
     wrong_format = dict(good, format="trustkeep-keyring/2")
     no_primary = json.loads(json.dumps(good))
     no_primary["keys"][0]["status"] = "active"
@@ -137,7 +138,7 @@ def _corrupt_contents() -> list[bytes]:
     bad_base64["signing_key"] = "not base64 at all!!"
     no_keys = {k: v for k, v in good.items() if k != "keys"}
     return [
-        b"SECRET-MARKER-this is not json " + material.encode(),  # type: ignore[union-attr]
+        b"SECRET-MARKER-this is not json " + material.encode(),
         b"\xff\xfe SECRET-MARKER binary",
         b"",
         json.dumps(wrong_format).encode(),

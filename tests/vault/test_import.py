@@ -33,9 +33,9 @@ def test_same_email_in_other_case_updates_the_subject(ws_env: Env) -> None:
     changed = [("  ADA.Lovelace@Example.com ", "Ada", "King", "+44 1", "N1", "platinum")]
     result = ws_env.cli("import", str(write_sample(ws_env.root / "b.csv", changed)), "--json")
     assert result.json["updated"] == 1 and result.json["inserted"] == 0
-    [subject] = ws_env.cli("subjects", "lookup", "--email", "ada.lovelace@example.com", "--json").json[
-        "subject_ids"
-    ]
+    [subject] = ws_env.cli(
+        "subjects", "lookup", "--email", "ada.lovelace@example.com", "--json"
+    ).json["subject_ids"]
     values = ws_env.cli("subjects", "reveal", subject, "--purpose", "test", "--json").json["values"]
     assert values["last_name"] == "King" and values["loyalty_tier"] == "platinum"
 
@@ -46,7 +46,7 @@ def test_bad_rows_reported_by_line_and_reason_never_value(ws_env: Env) -> None:
         "email,first_name,last_name\n"
         "ok.person@example.com,Okay,Person\n"
         "not-an-address-zq7,Secretname,Hidden\n"
-        "\"multi\nline@example.com\",Quoted,Value\n"
+        '"multi\nline@example.com",Quoted,Value\n'
         ",Noemail,Here\n"
         "too,many,fields,here\n"
         "fine.again@example.org,Fine,Again\n"

@@ -83,9 +83,7 @@ def test_erase_shreds_keys_indexes_and_ciphertexts(loaded: Env) -> None:
                     with pytest.raises(InvalidTag):
                         AESGCM(candidate).decrypt(blob[5:17], blob[17:], None)
         if loaded.database_url is None:
-            raw = b"".join(
-                p.read_bytes() for p in loaded.home.glob("trustkeep.db*") if p.is_file()
-            )
+            raw = b"".join(p.read_bytes() for p in loaded.home.glob("trustkeep.db*") if p.is_file())
             assert wrapped not in raw  # secure_delete + WAL checkpoint: gone from disk
     finally:
         ws.close()

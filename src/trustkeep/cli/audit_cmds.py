@@ -9,7 +9,7 @@ from rich.table import Table
 
 from trustkeep.audit.verify import verify_log
 from trustkeep.cli.common import HomeOpt, JsonOpt, KeyringOpt, emit, err, out, workspace
-from trustkeep.errors import AuditVerificationFailed
+from trustkeep.errors import EXIT_FINDINGS
 
 audit = typer.Typer(no_args_is_help=True)
 
@@ -33,9 +33,9 @@ def verify(home: HomeOpt = None, keyring: KeyringOpt = None, json_out: JsonOpt =
 
     emit(report.as_dict(), json_out, human)
     if not report.ok:
-        raise AuditVerificationFailed(
-            f"audit log verification failed ({len(report.problems)} problems)"
-        )
+        # The report is already out (JSON or text); say it failed and exit 1.
+        err.print(f"error: audit log verification failed ({len(report.problems)} problems)")
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 @audit.command("log")

@@ -12,6 +12,7 @@ from trustkeep.errors import ModelError
 from trustkeep.model.document import Model
 
 MAX_BYTES = 4 * 1024 * 1024
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_model(path: Path) -> Model:
@@ -24,8 +25,7 @@ def load_model(path: Path) -> Model:
         raise ModelError(f"{path}: model is larger than {MAX_BYTES // 1024 // 1024} MiB")
     try:
         text = raw.decode("utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C if built)
     except UnicodeDecodeError:
         raise ModelError(f"{path}: the model is not UTF-8 text") from None
     except yaml.YAMLError as exc:
@@ -40,7 +40,7 @@ def load_model(path: Path) -> Model:
     except ValidationError as exc:
         first = exc.errors()[0]
         location = ".".join(str(part) for part in first["loc"]) or "(top)"
-        line = _line_of(node, first["loc"])
+        line = _line_of(yaml.compose(text, Loader=_LOADER), first["loc"])
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = "unknown key"

@@ -66,22 +66,7 @@ class Codec:
                 sealed[category] = base64.b64encode(blob).decode()
             else:
                 plain[category] = value
-        indexes = [
-            {
-                "subject_id": subject_id,
-                "category": category,
-                "key_id": primary.id,
-                "value": blind_index(
-                    self.keyring,
-                    primary,
-                    category,
-                    normalise(category, merged[category]),
-                    self.bits,
-                ),
-            }
-            for category in INDEXED
-            if category in merged
-        ]
+        indexes = self.indexes(subject_id, merged)
         row = {
             "id": subject_id,
             "dek_id": dek.id,
@@ -92,6 +77,37 @@ class Codec:
             "plain": json.dumps(plain, sort_keys=True),
         }
         return Sealed(row, indexes)
+
+    def indexes(self, subject_id: str, values: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Blind-index rows for the indexed categories, under the primary key."""
+        primary = self.keyring.primary
+        return [
+            {
+                "subject_id": subject_id,
+                "category": category,
+                "key_id": primary.id,
+                "value": blind_index(
+                    self.keyring,
+                    primary,
+                    category,
+                    normalise(category, values[category]),
+                    self.bits,
+                ),
+            }
+            for category in INDEXED
+            if category in values
+        ]
+
+    def rewrap(self, row: Any, dek: DataKey, values: Mapping[str, str]) -> Sealed:
+        """The same data key and ciphertexts, wrapped and indexed under the primary key."""
+        primary = self.keyring.primary
+        changes = {
+            "id": row.id,
+            "kek_id": primary.id,
+            "index_key_id": primary.id,
+            "wrapped_dek": dek.wrap(self.keyring, primary, row.id),
+        }
+        return Sealed(changes, self.indexes(row.id, values))
 
     def data_key(self, row: Any) -> DataKey:
         return DataKey.unwrap(self.keyring, row.id, int(row.dek_id), bytes(row.wrapped_dek))

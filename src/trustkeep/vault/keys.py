@@ -93,7 +93,10 @@ def rewrap(
 def _rewrap_one(conn: Connection, codec: Any, row: Any, data: bool, now: Any) -> None:
     dek = codec.data_key(row)
     values = codec.open(row, dek=dek)
-    sealed = codec.seal(row.id, values, dek=DataKey.generate() if data else dek)
+    if data:
+        sealed = codec.seal(row.id, values, dek=DataKey.generate())
+    else:
+        sealed = codec.rewrap(row, dek, values)
     changes = {k: v for k, v in sealed.row.items() if k != "id"}
     if data:
         changes["updated_at"] = now

@@ -161,9 +161,7 @@ def open_workspace(settings: Settings, clock: Clock = utc_now, migrate: bool = F
             upgrade(engine)
         require_current(engine)
         with engine.connect() as conn:
-            owner = conn.execute(
-                select(meta.c.value).where(meta.c.name == "workspace_id")
-            ).scalar()
+            owner = conn.execute(select(meta.c.value).where(meta.c.name == "workspace_id")).scalar()
         if owner != workspace_id:
             raise WorkspaceError("the database belongs to another workspace")
     except BaseException:
