@@ -6,8 +6,8 @@ import json
 
 import pytest
 from sqlalchemy import delete, select, update
-from support import Env, write_sample
 
+from support import Env, write_sample
 from trustkeep.store.tables import audit_events
 
 

@@ -169,11 +169,6 @@ def test_load_corrupt_file(tmp_path: Path, content: bytes) -> None:
                 assert token not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="bug: keyring.py from_document calls doc.get on non-dict JSON (AttributeError)",
-)
 @pytest.mark.parametrize("content", [b"[]", b"null", b"42", b'"keyring"'])
 def test_load_json_that_is_not_an_object(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "keyring.json"
@@ -183,12 +178,6 @@ def test_load_json_that_is_not_an_object(tmp_path: Path, content: bytes) -> None
         Keyring.load(path, WORKSPACE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: keyring.py load keeps the JSONDecodeError (with .doc = file content) "
-    "as __context__ of the KeyringError",
-)
 def test_load_corrupt_file_keeps_no_content_in_exception_chain(tmp_path: Path) -> None:
     path = tmp_path / "keyring.json"
     path.write_bytes(b'{"signing_key": "SECRET-MARKER", oops}')

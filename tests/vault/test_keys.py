@@ -7,8 +7,8 @@ import json
 
 import pytest
 from sqlalchemy import select
-from support import SAMPLE, Env, write_sample
 
+from support import SAMPLE, Env, write_sample
 from trustkeep import vault
 from trustkeep.store.tables import subjects
 

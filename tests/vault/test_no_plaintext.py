@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import insert, inspect, text
-from support import SAMPLE, Env, write_sample
 
+from support import SAMPLE, Env, write_sample
 from trustkeep.store.tables import meta
 
 ENCRYPTED_COLUMNS = (0, 1, 2, 3, 4)  # email, first_name, last_name, phone, postal_code

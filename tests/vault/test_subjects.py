@@ -9,8 +9,8 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
-from support import SAMPLE, Env, write_sample
 
+from support import SAMPLE, Env, write_sample
 from trustkeep.store.tables import blind_indexes, subjects
 
 

@@ -23,7 +23,10 @@ def normalise(category: str, value: str) -> str:
     """The form a value is compared in: NFC, trimmed, case-folded; phones keep digits."""
     text = unicodedata.normalize("NFC", value).strip()
     if category == "phone":
-        digits = "".join(ch for ch in text if ch.isdigit())
+        # Any script's decimal digits count as their ASCII value; other marks drop out.
+        digits = "".join(
+            str(unicodedata.decimal(ch)) for ch in text if unicodedata.decimal(ch, -1) >= 0
+        )
         return ("+" if text.startswith("+") else "") + digits
     if category == "email":
         return text.casefold()

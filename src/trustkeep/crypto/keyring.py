@@ -35,6 +35,7 @@ FORMAT = "trustkeep-keyring/1"
 BACKUP_FORMAT = "trustkeep-keyring-backup/1"
 # scrypt cost for backups: 2^17 * r=8 uses 128 MiB and ~0.3 s, per OWASP guidance.
 SCRYPT_N = 2**17
+MAX_SCRYPT_N = 2**20  # a hostile backup must not demand gigabytes
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,10 @@ class Keyring:
                 f"keyring {path} is readable by others (mode {mode:o})",
                 hint=f"run: chmod 600 {path}",
             )
-        try:
-            doc = json.loads(path.read_bytes())
-            ring = cls.from_document(doc)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise KeyringError(f"keyring {path} is not a Trustkeep keyring") from _hide(exc)
+        ring = _parse_keyring(path.read_bytes())
+        if ring is None:
+            # Raised outside the handler: no exception context can carry key material.
+            raise KeyringError(f"keyring {path} is not a Trustkeep keyring")
         if workspace_id is not None and ring.workspace_id != workspace_id:
             raise KeyringError(
                 f"keyring {path} belongs to another workspace",
@@ -135,7 +135,7 @@ class Keyring:
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Keyring:
-        if doc.get("format") != FORMAT:
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise ValueError("format")
         keys = [
             Key(int(k["id"]), k["status"], k["created_at"], Secret(_unb64(k["material"])))
@@ -233,20 +233,31 @@ class Keyring:
 
     @classmethod
     def restore(cls, blob: bytes, passphrase: str) -> Keyring:
+        plain: bytes | None = None
+        wrong_passphrase = False
         try:
             doc = json.loads(blob)
-            if doc.get("format") != BACKUP_FORMAT:
+            if not isinstance(doc, dict) or doc.get("format") != BACKUP_FORMAT:
                 raise ValueError("format")
             kdf = doc["kdf"]
-            key = _scrypt(passphrase, _unb64(kdf["salt"]), int(kdf["n"]))
+            n = int(kdf["n"])
+            if not 2**10 <= n <= MAX_SCRYPT_N:
+                raise ValueError("kdf cost out of range")
+            key = _scrypt(passphrase, _unb64(kdf["salt"]), n)
             plain = AESGCM(key).decrypt(
                 _unb64(doc["aead"]["nonce"]), _unb64(doc["ciphertext"]), BACKUP_AD
             )
         except InvalidTag:
-            raise DecryptionError("backup could not be opened (wrong passphrase?)") from None
-        except (ValueError, KeyError, TypeError) as exc:
-            raise KeyringError("not a Trustkeep keyring backup") from _hide(exc)
-        return cls.from_document(json.loads(plain))
+            wrong_passphrase = True
+        except (ValueError, KeyError, TypeError, RecursionError):
+            pass
+        # Raised outside the handlers, so no exception context holds file content.
+        if wrong_passphrase:
+            raise DecryptionError("backup could not be opened (wrong passphrase?)")
+        ring = _parse_keyring(plain) if plain is not None else None
+        if ring is None:
+            raise KeyringError("not a Trustkeep keyring backup")
+        return ring
 
 
 BACKUP_AD = b"trustkeep/v1/keyring-backup"
@@ -271,9 +282,12 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text, validate=True)
 
 
-def _hide(exc: Exception) -> Exception:
-    """Chain a neutral cause: parse errors may quote key material."""
-    return ValueError(type(exc).__name__)
+def _parse_keyring(raw: bytes) -> Keyring | None:
+    """A keyring from its JSON, or None; parse errors may quote key material, so they stay here."""
+    try:
+        return Keyring.from_document(json.loads(raw))
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
 
 
 __all__ = ["SECRET_MODE", "Key", "KeyStatus", "Keyring"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -53,6 +54,9 @@ class Standard(Strict):
 
     @model_validator(mode="after")
     def _tiers_exist(self) -> Standard:
+        for name in [*self.tiers, *self.categories, *self.purposes]:
+            if not re.fullmatch(r"[a-z0-9]+([_-][a-z0-9]+)*", name):
+                raise ValueError(f"{name!r} is not an id (lowercase words joined by - or _)")
         for category, tier in self.categories.items():
             if tier not in self.tiers:
                 raise ValueError(f"category {category!r} names unknown tier {tier!r}")

@@ -9,7 +9,7 @@ from trustkeep.errors import CsvInputError, InvalidInput
 # Common spellings of each default category; any category of the standard also
 # matches its own name. `--map column=category` overrides, `column=-` ignores.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "email": ("email", "email_address", "e_mail", "mail", "emailaddress"),
+    "email": ("email", "email_address", "e_mail", "e_mail_address", "mail", "emailaddress"),
     "first_name": ("first_name", "firstname", "first", "given_name", "fname", "forename"),
     "last_name": ("last_name", "lastname", "last", "surname", "family_name", "lname"),
     "phone": ("phone", "phone_number", "mobile", "mobile_phone", "telephone", "tel"),
@@ -54,6 +54,12 @@ def map_header(
             raise InvalidInput(
                 f"--map {column}={category}: {category!r} is not a category of the standard",
                 hint="add it under standard.categories in trustkeep.yaml",
+            )
+    present = {canonical_header(raw) for raw in header}
+    for column in overrides:
+        if column not in present:
+            raise CsvInputError(
+                f"line 1: --map names column {column!r}, which the header does not have"
             )
     lookup: dict[str, str] = {}
     for category in categories:
