@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from trustkeep.errors import ModelError
 from trustkeep.model.document import Model
@@ -38,14 +39,33 @@ def load_model(path: Path) -> Model:
     try:
         return Model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        # An unknown key usually explains the "missing" errors around it: report it first.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
         location = ".".join(str(part) for part in first["loc"]) or "(top)"
         line = _line_of(yaml.compose(text, Loader=_LOADER), first["loc"])
         message = first["msg"]
         if first["type"] == "extra_forbidden":
-            message = "unknown key"
+            message = "unknown key" + _did_you_mean(str(first["loc"][-1]))
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise ModelError(f"{path}:{line}: {location}: {message}{more}") from None
+
+
+def _known_keys(model: type[BaseModel], seen: set[str] | None = None) -> set[str]:
+    """Every key name the model accepts, at any depth (for "did you mean")."""
+    seen = set() if seen is None else seen
+    for name, field in model.model_fields.items():
+        seen.add(name)
+        for candidate in (field.annotation, *getattr(field.annotation, "__args__", ())):
+            for inner in (candidate, *getattr(candidate, "__args__", ())):
+                if isinstance(inner, type) and issubclass(inner, BaseModel) and inner is not model:
+                    _known_keys(inner, seen)
+    return seen
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key, sorted(_known_keys(Model)), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _line_of(node: Any, loc: tuple[int | str, ...]) -> int:
