@@ -338,3 +338,13 @@ def test_template_with_one_section_replaced_only_raises_model_error(
         assert model.version == 1
     finally:
         path.unlink()
+
+
+def test_duplicate_keys_are_refused_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text(
+        "version: 1\ncustodian: {id: a, name: A}\nstandard:\n  tiers: {t: {}}\n"
+        "  categories: {email: t}\n  categories: {email: t}\n"
+    )
+    with pytest.raises(ModelError, match=r"dup\.yaml:6: key 'categories' appears twice"):
+        load_model(path)

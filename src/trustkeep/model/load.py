@@ -26,6 +26,7 @@ def load_model(path: Path) -> Model:
         raise ModelError(f"{path}: model is larger than {MAX_BYTES // 1024 // 1024} MiB")
     try:
         text = raw.decode("utf-8")
+        _refuse_duplicate_keys(path, yaml.compose(text, Loader=_LOADER))
         data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C if built)
     except UnicodeDecodeError:
         raise ModelError(f"{path}: the model is not UTF-8 text") from None
@@ -49,6 +50,25 @@ def load_model(path: Path) -> Model:
             message = "unknown key" + _did_you_mean(str(first["loc"][-1]))
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise ModelError(f"{path}:{line}: {location}: {message}{more}") from None
+
+
+def _refuse_duplicate_keys(path: Path, node: Any) -> None:
+    """YAML lets a repeated key silently win; in a policy file that hides mistakes."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        raise ModelError(
+                            f"{path}:{key.start_mark.line + 1}: key {key.value!r} appears twice"
+                        )
+                    seen.add(key.value)
+                todo.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            todo.extend(current.value)
 
 
 def _known_keys(model: type[BaseModel], seen: set[str] | None = None) -> set[str]:
