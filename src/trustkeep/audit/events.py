@@ -35,17 +35,7 @@ class Event:
 
     def canonical(self) -> bytes:
         """The exact bytes hashed into the log (frozen by tests/vectors/audit.json)."""
-        doc = {
-            "v": 1,
-            "seq": self.seq,
-            "at": self.at,
-            "actor": self.actor,
-            "action": self.action,
-            "target_kind": self.target_kind,
-            "target_id": self.target_id,
-            "purpose": self.purpose,
-            "details": dict(self.details),
-        }
+        doc = {"v": 1, **self.as_dict()}
         return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
     def leaf_hash(self) -> bytes:
