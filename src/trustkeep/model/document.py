@@ -1,16 +1,24 @@
 """The whole `trustkeep.yaml` document (see docs/model.md; key names are binding).
 
-This issue's capabilities read `custodian`, `standard`, `vault` and `canaries`;
-systems, partners and flows are kept as written for the data-map and export
-capabilities, which give them their own models.
+Every section has a strict model: unknown keys are errors, ids are unique
+across systems, partners and flows, and flows and sub-processors must name
+places that exist.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from trustkeep.model.parties import (
+    VAULT,
+    AcceptedRisk,
+    Boundary,
+    Flow,
+    Partner,
+    System,
+)
 from trustkeep.model.standard import Standard, Strict
 
 ID_PATTERN = r"^[a-z0-9]+([_-][a-z0-9]+)*$"
@@ -39,13 +47,41 @@ class Model(Strict):
     custodian: Custodian
     standard: Standard
     vault: VaultSettings = Field(default_factory=VaultSettings)
-    boundaries: list[dict[str, Any]] = Field(default_factory=list)
-    systems: list[dict[str, Any]] = Field(default_factory=list)
-    partners: list[dict[str, Any]] = Field(default_factory=list)
-    flows: list[dict[str, Any]] = Field(default_factory=list)
+    boundaries: list[Boundary] = Field(default_factory=list)
+    systems: list[System] = Field(default_factory=list)
+    partners: list[Partner] = Field(default_factory=list)
+    flows: list[Flow] = Field(default_factory=list)
     canaries: CanarySettings = Field(default_factory=CanarySettings)
-    accepted_risks: list[dict[str, Any]] = Field(default_factory=list)
+    accepted_risks: list[AcceptedRisk] = Field(default_factory=list)
     include: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> Model:
+        ids: dict[str, str] = {}
+        for kind, items in (("system", self.systems), ("partner", self.partners),
+                            ("flow", self.flows)):  # fmt: skip
+            for item in items:
+                if item.id in ids or item.id == VAULT:
+                    raise ValueError(f"id {item.id!r} is used twice (ids are unique across "
+                                     "systems, partners and flows)")  # fmt: skip
+                ids[item.id] = kind
+        places = {VAULT} | {i for i, k in ids.items() if k != "flow"}
+        for flow in self.flows:
+            for end in (flow.from_, flow.to):
+                if end not in places:
+                    raise ValueError(f"flow {flow.id!r} names unknown system or partner {end!r}")
+        partners = {p.id for p in self.partners}
+        for partner in self.partners:
+            for sub in partner.sub_processors:
+                if sub not in partners:
+                    raise ValueError(f"partner {partner.id!r} names unknown sub-processor {sub!r}")
+        return self
+
+    def partner(self, partner_id: str) -> Partner | None:
+        return next((p for p in self.partners if p.id == partner_id), None)
+
+    def flow(self, flow_id: str) -> Flow | None:
+        return next((f for f in self.flows if f.id == flow_id), None)
 
     @field_validator("include")
     @classmethod

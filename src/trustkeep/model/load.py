@@ -16,27 +16,78 @@ MAX_BYTES = 4 * 1024 * 1024
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_model(path: Path) -> Model:
-    """Parse and validate a model file; every error names `file:line` and what is wrong."""
+def _read_mapping(path: Path) -> tuple[str, dict[str, Any]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ModelError(f"{path}: cannot read the model ({exc.strerror})") from None
+        raise ModelError(f"{path}: cannot read ({exc.strerror})") from None
     if len(raw) > MAX_BYTES:
-        raise ModelError(f"{path}: model is larger than {MAX_BYTES // 1024 // 1024} MiB")
+        raise ModelError(f"{path}: larger than {MAX_BYTES // 1024 // 1024} MiB")
     try:
         text = raw.decode("utf-8")
         _refuse_duplicate_keys(path, yaml.compose(text, Loader=_LOADER))
         data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C if built)
     except UnicodeDecodeError:
-        raise ModelError(f"{path}: the model is not UTF-8 text") from None
+        raise ModelError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        reason = getattr(exc, "problem", None) or "invalid YAML"
-        raise ModelError(f"{where}: {reason}") from None
+        raise ModelError(f"{where}: {getattr(exc, 'problem', None) or 'invalid YAML'}") from None
     if not isinstance(data, dict):
-        raise ModelError(f"{path}:1: the model must be a mapping with `version: 1` at the top")
+        raise ModelError(f"{path}:1: expected a mapping of keys at the top")
+    return text, data
+
+
+MERGED_LISTS = ("boundaries", "systems", "partners", "flows", "accepted_risks")
+MAX_INCLUDES = 64
+
+
+def _resolve_includes(path: Path, data: dict[str, Any]) -> None:
+    """Merge `include:`d fragments (lists of boundaries, systems, partners, flows, risks).
+
+    Fragments resolve inside the model's folder only, may include others, never in a
+    loop, and at most MAX_INCLUDES files in all.
+    """
+    root = path.parent.resolve()
+    seen = {path.resolve()}
+    pending = [(path, item) for item in _include_list(path, data.get("include"))]
+    while pending:
+        parent, item = pending.pop(0)
+        target = (parent.parent / item).resolve()
+        if root not in target.parents:
+            raise ModelError(f"{parent}: include {item!r} is outside the model's folder")
+        if target in seen:
+            raise ModelError(f"{parent}: include {item!r} is included twice (a loop?)")
+        seen.add(target)
+        if len(seen) > MAX_INCLUDES:
+            raise ModelError(f"{path}: more than {MAX_INCLUDES} included files")
+        _, fragment = _read_mapping(target)
+        for key, value in fragment.items():
+            if key == "include":
+                pending.extend((target, sub) for sub in _include_list(target, value))
+            elif key in MERGED_LISTS and isinstance(value, list):
+                data.setdefault(key, [])
+                if not isinstance(data[key], list):
+                    raise ModelError(f"{path}: {key} must be a list")
+                data[key].extend(value)
+            else:
+                raise ModelError(
+                    f"{target}: a fragment may only add {', '.join(MERGED_LISTS)}; found {key!r}"
+                )
+
+
+def _include_list(where: Path, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ModelError(f"{where}: include must be a list of file names")
+    return value
+
+
+def load_model(path: Path) -> Model:
+    """Parse and validate a model file; every error names `file:line` and what is wrong."""
+    text, data = _read_mapping(path)
+    _resolve_includes(path, data)
     try:
         return Model.model_validate(data)
     except ValidationError as exc:
