@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -154,10 +155,15 @@ class Checkpointer:
         return found
 
     def _append_history(self, checkpoint: Checkpoint) -> None:
-        path = self.folder / HISTORY
-        line = json.dumps(checkpoint.to_dict()) + "\n"
-        existing = path.read_bytes() if path.exists() else b""
-        write_secret(path, existing + line.encode())
+        """Append one line (O_APPEND, fsynced): the history only ever grows."""
+        line = (json.dumps(checkpoint.to_dict()) + "\n").encode()
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
+        fd = os.open(self.folder / HISTORY, flags, 0o600)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     @contextmanager
     def _lock(self) -> Iterator[None]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 import unicodedata
 
-from cryptography.hazmat.primitives import hashes, hmac
-
 from trustkeep.crypto.keyring import Key, Keyring
 
 MIN_BITS = 1
@@ -52,6 +50,6 @@ def compute(keyring: Keyring, key: Key, category: str, normalised: str, bits: in
     """The truncated index of an already normalised value under one key."""
     if not MIN_BITS <= bits <= MAX_BITS:
         raise ValueError("bits out of range")
-    mac = hmac.HMAC(keyring.derived(key, INDEX_PURPOSE + category), hashes.SHA256())
+    mac = keyring.mac(key, INDEX_PURPOSE + category)
     mac.update(normalised.encode())
     return int.from_bytes(mac.finalize()[:8], "big") >> (64 - bits)

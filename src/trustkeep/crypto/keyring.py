@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -63,13 +63,17 @@ class Keyring:
         keys: list[Key],
         signing_key: Secret,
         path: Path | None = None,
+        token_root: Secret | None = None,
     ) -> None:
         self.workspace_id = workspace_id
+        self._token_root = token_root
         self._keys = {key.id: key for key in keys}
         self._signing = signing_key
         self.path = path
         self._derived: dict[tuple[int, str], bytes] = {}
         self._aeads: dict[tuple[int, str], AESGCM] = {}
+        self._macs: dict[tuple[int, str], hmac.HMAC] = {}
+        self._primary: Key | None = None
 
     # -- creation, files ---------------------------------------------------
 
@@ -81,7 +85,7 @@ class Keyring:
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
-        return cls(workspace_id, [first], Secret(signing))
+        return cls(workspace_id, [first], Secret(signing), token_root=Secret(os.urandom(32)))
 
     @classmethod
     def load(cls, path: Path, workspace_id: str | None = None) -> Keyring:
@@ -118,7 +122,7 @@ class Keyring:
         self.path = target
 
     def to_document(self) -> dict[str, Any]:
-        return {
+        doc = {
             "format": FORMAT,
             "workspace_id": self.workspace_id,
             "keys": [
@@ -132,6 +136,9 @@ class Keyring:
             ],
             "signing_key": _b64(self._signing.reveal()),
         }
+        if self._token_root is not None:
+            doc["token_root"] = _b64(self._token_root.reveal())
+        return doc
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Keyring:
@@ -146,7 +153,13 @@ class Keyring:
             for k in keys
         ):
             raise ValueError("keys")
-        return cls(str(doc["workspace_id"]), keys, Secret(_unb64(doc["signing_key"])))
+        root = doc.get("token_root")
+        return cls(
+            str(doc["workspace_id"]),
+            keys,
+            Secret(_unb64(doc["signing_key"])),
+            token_root=Secret(_unb64(root)) if root else None,
+        )
 
     # -- access ------------------------------------------------------------
 
@@ -156,7 +169,9 @@ class Keyring:
 
     @property
     def primary(self) -> Key:
-        return next(k for k in self._keys.values() if k.status == "primary")
+        if self._primary is None:
+            self._primary = next(k for k in self._keys.values() if k.status == "primary")
+        return self._primary
 
     def usable(self) -> list[Key]:
         """Keys that may decrypt and look up: the primary first, then active keys."""
@@ -177,6 +192,14 @@ class Keyring:
             found = self._derived[cache_key] = key.derive(purpose)
         return found
 
+    def mac(self, key: Key, purpose: str) -> hmac.HMAC:
+        """A fresh HMAC-SHA256 under the sub-key for `purpose` (copied from a keyed one)."""
+        cache_key = (key.id, purpose)
+        found = self._macs.get(cache_key)
+        if found is None:
+            found = self._macs[cache_key] = hmac.HMAC(self.derived(key, purpose), hashes.SHA256())
+        return found.copy()
+
     def aead(self, key: Key, purpose: str) -> AESGCM:
         """An AES-GCM instance under the sub-key of `key` for `purpose` (cached)."""
         cache_key = (key.id, purpose)
@@ -191,6 +214,7 @@ class Keyring:
         """Make a fresh primary; the old primary stays active for decryption."""
         old = self.primary
         self._keys[old.id] = replace(old, status="active")
+        self._primary = None
         new = Key(_new_id(set(self._keys)), "primary", isoformat(clock()), Secret(os.urandom(32)))
         self._keys[new.id] = new
         return new
@@ -204,6 +228,24 @@ class Keyring:
         retired = replace(key, status="retired")
         self._keys[key_id] = retired
         return retired
+
+    # -- partner tokens ----------------------------------------------------
+
+    def token_key(self, partner_id: str) -> bytes:
+        """The partner's token key: stable across key rotation, distinct per partner.
+
+        Tokens let one partner join its own lists over time, so they must not change
+        when the primary key rotates; they derive from a separate, never-rotated root.
+        """
+        if self._token_root is None:
+            self._token_root = Secret(os.urandom(32))
+            self.save()
+        return HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=None,
+            info=f"trustkeep/v1/token/{partner_id}".encode(),
+        ).derive(self._token_root.reveal())
 
     # -- audit signing -----------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -90,3 +91,61 @@ audit_events = Table(
     Column("details", Text, nullable=False),
     Column("leaf_hash", LargeBinary, nullable=False),
 )
+
+# One row per export: its manifest (JSON) is recorded as `pending` before the
+# first byte is written, so even a file that escapes mid-write can be attributed.
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("flow_id", String(100), nullable=False),
+    Column("partner_id", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("manifest", Text, nullable=False),
+)
+Index("ix_exports_partner", exports.c.partner_id, exports.c.created_at)
+
+# Canaries are stored like subjects (envelope-encrypted, every field sealed) but
+# apart from them, so they never count, look up or reveal as customers.
+canaries = Table(
+    "canaries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("partner_id", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("retired_at", DateTime(timezone=True), nullable=True),
+    Column("dek_id", BigInteger, nullable=False),
+    Column("kek_id", BigInteger, nullable=False),
+    Column("index_key_id", BigInteger, nullable=False),
+    Column("wrapped_dek", LargeBinary, nullable=False),
+    Column("sealed", Text, nullable=False),
+)
+Index("ix_canaries_partner", canaries.c.partner_id)
+
+canary_indexes = Table(
+    "canary_indexes",
+    metadata,
+    Column(
+        "canary_id", String(40), ForeignKey("canaries.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("category", String(64), primary_key=True),
+    Column("key_id", BigInteger, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+Index(
+    "ix_canary_indexes_lookup",
+    canary_indexes.c.category,
+    canary_indexes.c.key_id,
+    canary_indexes.c.value,
+)
+
+export_canaries = Table(
+    "export_canaries",
+    metadata,
+    Column("export_id", String(40), ForeignKey("exports.id"), primary_key=True),
+    Column("canary_id", String(40), ForeignKey("canaries.id"), primary_key=True),
+    Column("fresh", Boolean, nullable=False),
+)
+Index("ix_export_canaries_canary", export_canaries.c.canary_id)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from collections.abc import Mapping
+from base64 import b64encode
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,9 @@ class Codec:
         self.keyring = keyring
         self.standard = standard
         self.bits = bits
+        self._plain_categories = frozenset(
+            c for c in standard.categories if not standard.encrypted(c)
+        )
 
     def index_candidates(self, category: str, value: str) -> list[tuple[int, int]]:
         """(key id, index value) under every usable key, for lookups during rotation."""
@@ -52,8 +56,13 @@ class Codec:
         values: Mapping[str, str],
         dek: DataKey | None = None,
         previous: Mapping[str, str] | None = None,
+        encrypt_all: bool = False,
     ) -> Sealed:
-        """Seal `values` (merged over `previous`) with `dek`, or a fresh data key."""
+        """Seal `values` (merged over `previous`) with `dek`, or a fresh data key.
+
+        `encrypt_all` seals every category whatever its tier (canaries: a readable
+        canary would let a thief filter them out).
+        """
         merged = {**(previous or {}), **values}
         primary = self.keyring.primary
         if dek is None:
@@ -61,9 +70,9 @@ class Codec:
         sealed: dict[str, str] = {}
         plain: dict[str, str] = {}
         for category, value in merged.items():
-            if self.standard.encrypted(category):
+            if encrypt_all or category not in self._plain_categories:
                 blob = dek.seal(subject_id, category, value)
-                sealed[category] = base64.b64encode(blob).decode()
+                sealed[category] = b64encode(blob).decode()
             else:
                 plain[category] = value
         indexes = self.indexes(subject_id, merged)
@@ -73,8 +82,8 @@ class Codec:
             "kek_id": primary.id,
             "index_key_id": primary.id,
             "wrapped_dek": dek.wrap(self.keyring, primary, subject_id),
-            "sealed": json.dumps(sealed, sort_keys=True),
-            "plain": json.dumps(plain, sort_keys=True),
+            "sealed": json.dumps(sealed, separators=(",", ":")),
+            "plain": json.dumps(plain, separators=(",", ":")),
         }
         return Sealed(row, indexes)
 
@@ -112,13 +121,19 @@ class Codec:
     def data_key(self, row: Any) -> DataKey:
         return DataKey.unwrap(self.keyring, row.id, int(row.dek_id), bytes(row.wrapped_dek))
 
-    def open(self, row: Any, only: str | None = None, dek: DataKey | None = None) -> dict[str, str]:
-        """Decrypt a subject row (every category, or just `only`)."""
+    def open(
+        self,
+        row: Any,
+        only: str | None = None,
+        dek: DataKey | None = None,
+        categories: Collection[str] | None = None,
+    ) -> dict[str, str]:
+        """Decrypt a row (every category, just `only`, or those in `categories`)."""
+        wanted = {only} if only is not None else categories
         dek = dek or self.data_key(row)
-        values: dict[str, str] = dict(json.loads(row.plain or "{}"))
+        plain = json.loads(getattr(row, "plain", None) or "{}")
+        values: dict[str, str] = {k: v for k, v in plain.items() if wanted is None or k in wanted}
         for category, blob in json.loads(row.sealed or "{}").items():
-            if only is None or category == only:
+            if wanted is None or category in wanted:
                 values[category] = dek.open(row.id, category, base64.b64decode(blob))
-        if only is not None:
-            return {only: values[only]} if only in values else {}
         return values

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, bindparam, delete, insert, update
 
 from trustkeep.crypto import normalise
 from trustkeep.errors import CsvInputError
 from trustkeep.store.tables import blind_indexes, subjects
-from trustkeep.vault.codec import Codec, new_subject_id
+from trustkeep.vault.codec import new_subject_id
 from trustkeep.vault.columns import parse_overrides
 from trustkeep.vault.context import codec_for, count_encryptions, find_by_index, usage
 from trustkeep.vault.keys import rotate_keys
@@ -117,17 +117,23 @@ def _write_batch(workspace: Workspace, batch: list[Row], summary: ImportSummary)
         existing = find_by_index(conn, codec, "email", [v["email"] for v in merged.values()])
         now = workspace.clock()
         inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         index_rows: list[dict[str, Any]] = []
         for key, values in merged.items():
             found = existing.get(key)
             if found is None:
                 sealed = codec.seal(new_subject_id(), values)
                 inserts.append({**sealed.row, "created_at": now, "updated_at": now})
-                index_rows.extend(sealed.indexes)
             else:
-                _update(conn, codec, found, values, now)
+                dek = codec.data_key(found)
+                sealed = codec.seal(found.id, values, dek=dek, previous=codec.open(found, dek=dek))
+                updates.append({**{f"v_{k}": v for k, v in sealed.row.items()}, "v_now": now})
+            index_rows.extend(sealed.indexes)
         if inserts:
             conn.execute(insert(subjects), inserts)
+        if updates:
+            _apply_updates(conn, updates)
+        if index_rows:
             conn.execute(insert(blind_indexes), index_rows)
         count_encryptions(conn, workspace.keyring.primary.id, len(merged))
         summary.inserted += len(inserts)
@@ -140,13 +146,20 @@ def _write_batch(workspace: Workspace, batch: list[Row], summary: ImportSummary)
         )
 
 
-def _update(conn: Connection, codec: Codec, row: Any, values: dict[str, str], now: Any) -> None:
-    dek = codec.data_key(row)
-    sealed = codec.seal(row.id, values, dek=dek, previous=codec.open(row, dek=dek))
-    changes = {k: v for k, v in sealed.row.items() if k != "id"}
-    conn.execute(update(subjects).where(subjects.c.id == row.id).values(**changes, updated_at=now))
-    conn.execute(blind_indexes.delete().where(blind_indexes.c.subject_id == row.id))
-    conn.execute(insert(blind_indexes), sealed.indexes)
+def _apply_updates(conn: Connection, updates: list[dict[str, Any]]) -> None:
+    """Re-sealed rows of known subjects, in one executemany; their indexes are redone."""
+    ids = [u["v_id"] for u in updates]
+    for start in range(0, len(ids), 500):
+        conn.execute(
+            delete(blind_indexes).where(blind_indexes.c.subject_id.in_(ids[start : start + 500]))
+        )
+    columns = ("dek_id", "kek_id", "index_key_id", "wrapped_dek", "sealed", "plain")
+    statement = (
+        update(subjects)
+        .where(subjects.c.id == bindparam("v_id"))
+        .values({**{c: bindparam(f"v_{c}") for c in columns}, "updated_at": bindparam("v_now")})
+    )
+    conn.execute(statement, updates)
 
 
 def _rotate_if_worn(workspace: Workspace, conn: Connection, upcoming: int) -> None:
