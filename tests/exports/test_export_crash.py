@@ -31,7 +31,7 @@ def _pending(env: Env) -> list[dict[str, object]]:
 
 def test_kill_9_mid_export_leaves_no_visible_file(export_env: Env) -> None:
     more = export_env.root / "more.csv"
-    write_csv(more, 40_000, seed=5)
+    write_csv(more, 15_000, seed=5)
     assert export_env.cli("import", str(more)).code == 0
     out_dir = export_env.root / "outbox"
     out_dir.mkdir()

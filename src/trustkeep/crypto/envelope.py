@@ -81,6 +81,19 @@ class DataKey:
     def seal(self, subject_id: str, field: str, value: str) -> bytes:
         return _seal(self._aead, self.id, value.encode(), _field_context(subject_id, field))
 
+    def seal_many(self, subject_id: str, values: dict[str, str]) -> dict[str, bytes]:
+        """`seal` for several fields at once: one header, one urandom call (hot path)."""
+        header = _HEADER.pack(VERSION, self.id)
+        prefix = b"trustkeep/v1/field\x00" + subject_id.encode() + b"\x00"
+        nonces = os.urandom(_NONCE * len(values))
+        encrypt = self._aead.encrypt
+        sealed: dict[str, bytes] = {}
+        for i, (field, value) in enumerate(values.items()):
+            nonce = nonces[i * _NONCE : (i + 1) * _NONCE]
+            context = prefix + field.encode() + b"\x00" + header
+            sealed[field] = header + nonce + encrypt(nonce, value.encode(), context)
+        return sealed
+
     def open(self, subject_id: str, field: str, blob: bytes) -> str:
         if header_key_id(blob) != self.id:
             raise DecryptionError()

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from trustkeep.store.bulk import bulk_insert
 from trustkeep.store.tables import canaries, canary_indexes, export_canaries
 from trustkeep.vault.codec import Codec
 
@@ -71,10 +72,8 @@ def store(
             for ix in sealed.indexes
         )
         ids.append(canary_id)
-    if rows:
-        conn.execute(insert(canaries), rows)
-    if index_rows:
-        conn.execute(insert(canary_indexes), index_rows)
+    bulk_insert(conn, canaries, rows)
+    bulk_insert(conn, canary_indexes, index_rows)
     return ids
 
 

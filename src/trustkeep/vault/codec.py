@@ -67,14 +67,10 @@ class Codec:
         primary = self.keyring.primary
         if dek is None:
             dek = DataKey.generate()
-        sealed: dict[str, str] = {}
-        plain: dict[str, str] = {}
-        for category, value in merged.items():
-            if encrypt_all or category not in self._plain_categories:
-                blob = dek.seal(subject_id, category, value)
-                sealed[category] = b64encode(blob).decode()
-            else:
-                plain[category] = value
+        skip = () if encrypt_all else self._plain_categories
+        plain = {c: v for c, v in merged.items() if c in skip}
+        secret = {c: v for c, v in merged.items() if c not in skip}
+        sealed = {c: b64encode(b).decode() for c, b in dek.seal_many(subject_id, secret).items()}
         indexes = self.indexes(subject_id, merged)
         row = {
             "id": subject_id,

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, update
+from sqlalchemy import Connection, bindparam, delete, update
 
 from trustkeep.crypto import normalise
 from trustkeep.errors import CsvInputError
+from trustkeep.store.bulk import bulk_insert
 from trustkeep.store.tables import blind_indexes, subjects
 from trustkeep.vault.codec import new_subject_id
 from trustkeep.vault.columns import parse_overrides
@@ -129,12 +130,10 @@ def _write_batch(workspace: Workspace, batch: list[Row], summary: ImportSummary)
                 sealed = codec.seal(found.id, values, dek=dek, previous=codec.open(found, dek=dek))
                 updates.append({**{f"v_{k}": v for k, v in sealed.row.items()}, "v_now": now})
             index_rows.extend(sealed.indexes)
-        if inserts:
-            conn.execute(insert(subjects), inserts)
+        bulk_insert(conn, subjects, inserts)
         if updates:
             _apply_updates(conn, updates)
-        if index_rows:
-            conn.execute(insert(blind_indexes), index_rows)
+        bulk_insert(conn, blind_indexes, index_rows)
         count_encryptions(conn, workspace.keyring.primary.id, len(merged))
         summary.inserted += len(inserts)
         summary.updated += len(merged) - len(inserts)
