@@ -17,7 +17,7 @@ generator needs and no reference to the observer.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from random import Random
 
@@ -103,26 +103,37 @@ class Observer:
 
     def observe(self, row: Mapping[str, str]) -> None:
         """Learn from one real row: category -> plaintext value; missing means empty."""
-        values = {}
-        for column in self._columns:
-            raw = row.get(column)
-            values[column] = raw if raw is not None and raw.strip() else ""
-        first, last = values.get(FIRST, "").strip(), values.get(LAST, "").strip()
+        self.observe_lazy(row, lambda: row)
+
+    def observe_lazy(self, core: Mapping[str, str], full: Callable[[], Mapping[str, str]]) -> None:
+        """`observe`, where `core` holds at least email, first and last name and `full()`
+        the whole row: `full` is called only when the reservoir sample keeps the row, so
+        a caller that decrypts rows pays for every column of sampled rows only."""
+        first = (core.get(FIRST) or "").strip()
+        last = (core.get(LAST) or "").strip()
+        email = (core.get(EMAIL) or "").strip()
         if first:
             self._firsts[first] += 1
         if last:
             self._lasts[last] += 1
         if first and last:
             self._pairs.add(pair_key(first, last))
-        if values.get(EMAIL):
-            self._locals.add(local_key(values[EMAIL]))
+        if email:
+            self._locals.add(local_key(core[EMAIL]))
         if self._rows < self._size:
-            self._sample.append(values)
+            self._sample.append(self._cells(full()))
         else:
             slot = self._rng.randrange(self._rows + 1)
             if slot < self._size:
-                self._sample[slot] = values
+                self._sample[slot] = self._cells(full())
         self._rows += 1
+
+    def _cells(self, row: Mapping[str, str]) -> dict[str, str]:
+        values = {}
+        for column in self._columns:
+            raw = row.get(column)
+            values[column] = raw if raw is not None and raw.strip() else ""
+        return values
 
     def profile(self) -> ListProfile:
         """Everything learnt so far, as a self-contained `ListProfile`."""

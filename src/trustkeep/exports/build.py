@@ -37,6 +37,8 @@ from trustkeep.vault.context import codec_for
 from trustkeep.workspace import Workspace
 
 Progress = Callable[[int], None]
+# Decrypted for every subject while learning; whole rows only for the reservoir sample.
+PROFILE_CORE = frozenset({"email", "first_name", "last_name"})
 
 
 def new_export_id() -> str:
@@ -85,9 +87,18 @@ def _learn(ws: Workspace, codec: Codec, rng: random.Random) -> tuple[Observer, i
         ).scalar()
     observer = Observer(columns, max(1, int(expected or 0)), rng)
     count = 0
+    rest = frozenset(columns) - PROFILE_CORE
     for batch in live_subjects(ws.store):
         for row in batch:
-            observer.observe(codec.open(row))
+            dek = codec.data_key(row)
+            core = codec.open(row, dek=dek, categories=PROFILE_CORE)
+
+            def whole(
+                row: Any = row, dek: Any = dek, core: dict[str, str] = core
+            ) -> dict[str, str]:
+                return {**core, **codec.open(row, dek=dek, categories=rest)}
+
+            observer.observe_lazy(core, whole)
         count += len(batch)
     return observer, count
 
