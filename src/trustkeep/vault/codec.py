@@ -7,10 +7,9 @@ index under the keyring's primary key.
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
-from base64 import b64encode
+from base64 import b64decode, b64encode
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -126,10 +125,14 @@ class Codec:
     ) -> dict[str, str]:
         """Decrypt a row (every category, just `only`, or those in `categories`)."""
         wanted = {only} if only is not None else categories
-        dek = dek or self.data_key(row)
-        plain = json.loads(getattr(row, "plain", None) or "{}")
-        values: dict[str, str] = {k: v for k, v in plain.items() if wanted is None or k in wanted}
-        for category, blob in json.loads(row.sealed or "{}").items():
-            if wanted is None or category in wanted:
-                values[category] = dek.open(row.id, category, base64.b64decode(blob))
+        sealed: dict[str, str] = json.loads(row.sealed or "{}")
+        blobs = {c: b64decode(b) for c, b in sealed.items() if wanted is None or c in wanted}
+        values: dict[str, str] = {}
+        plain_text = getattr(row, "plain", None)
+        if plain_text and plain_text != "{}":
+            plain = json.loads(plain_text)
+            values.update({k: v for k, v in plain.items() if wanted is None or k in wanted})
+        if blobs:
+            dek = dek or self.data_key(row)
+            values.update(dek.open_many(row.id, blobs))
         return values
