@@ -21,6 +21,34 @@ from trustkeep.cli.app import run
 from trustkeep.demo.synthetic import customers, write_csv
 
 ROOT = Path(".trustkeep-demo")
+PARTNERS = """partners:
+  - id: relay-mail
+    name: Relay Mail Co.
+    role: processor
+    country: US
+    contract: {ref: DPA-2024-17, expires: 2099-01-31}
+    retention: 365d
+    senders: {ips: [198.51.100.0/24], domains: [relaymail.example], dkim: [relaymail.example]}
+  - id: bright-agency
+    name: Bright Agency
+    role: processor
+    country: GB
+    contract: {ref: DPA-2025-03, expires: 2099-06-30}
+flows:
+  - id: vault-to-relay-mail
+    from: vault
+    to: relay-mail
+    purpose: email_marketing
+    categories: {email: plain, first_name: plain, last_name: plain, loyalty_tier: plain}
+    transport: {protocol: sftp, encrypted: true}
+    retention: 180d
+  - id: vault-to-bright-agency
+    from: vault
+    to: bright-agency
+    purpose: email_marketing
+    categories: {email: plain, first_name: plain, phone: mask, postal_code: token}
+    transport: {protocol: sftp, encrypted: true}
+"""
 MARKER = ".trustkeep-demo-marker"
 console = Console(highlight=False)
 
@@ -67,6 +95,12 @@ def main(rows: int = 2000) -> None:
     console.rule("[bold]Trustkeep: the vault tour")
     console.print(f"{rows} synthetic customers in {csv_path}; workspace {home}; keyring {ring}")
     _step("init", "--custodian-id", "northwind", "--name", "Northwind Outfitters")
+    model = home / "trustkeep.yaml"
+    text = model.read_text().replace("partners: []\nflows: []\n", PARTNERS)
+    model.write_text(
+        text.replace("  domains: []", "  domains: [nw-members.example, club-mail.example]")
+    )
+    console.print("[dim]added two partners, two flows and the canary domains to trustkeep.yaml[/]")
     _step("import", str(csv_path))
     _step("import", str(csv_path), "--json", capture=True)
     _step("subjects", "count")
@@ -84,6 +118,15 @@ def main(rows: int = 2000) -> None:
     _step("subjects", "erase", subject, "--purpose", "demo: erasure request 1")
     _step("subjects", "lookup", "--email", first["email"])
     _step("subjects", "reveal", subject, "--purpose", "after erasure", expect=2)
+    outbox = ROOT / "outbox"
+    outbox.mkdir()
+    export = json.loads(
+        _step("export", "vault-to-relay-mail", "--out", str(outbox / "relay-mail.csv"), "--json",
+              capture=True)
+    )  # fmt: skip
+    _step("export", "vault-to-bright-agency", "--out", str(outbox / "bright-agency.csv"))
+    _step("exports", "list")
+    _step("canaries", "list", "--export", export["export_id"], "--purpose", "demo")
     _step("audit", "verify")
     _step("audit", "log", "--limit", "12")
     console.rule("[bold green]Tour complete")
