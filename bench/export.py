@@ -51,6 +51,10 @@ SEALED = ("email", "first_name", "last_name")
 
 
 def _rss_mb() -> float:
+    """This process's peak RSS (VmHWM): ru_maxrss would carry the parent's across exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
@@ -123,7 +127,10 @@ def child_floor(job: dict[str, Any]) -> dict[str, Any]:
 
 def _spawn(kind: str, job: dict[str, Any]) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", kind, json.dumps(job)]
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr[-4000:])
+        raise SystemExit(f"bench child {kind} failed ({result.returncode})")
     line = next(x for x in result.stdout.splitlines() if x.startswith(CHILD))
     return dict(json.loads(line[len(CHILD) :]))
 
