@@ -56,6 +56,12 @@ Leroy Roux Fournier Girard Bonnet Dupont Fernández López González Pérez Sán
 Flores Romero Díaz Jansen Visser Smit Bakker Janssen Bos Mulder Dekker Nielsen Hansen Larsen
 Andersson Johansson Khan Patel Singh Kumar Wang Chen Tanaka Sato Nakamura Kowalski Nowak
 """)
+# Real lists hold tens of thousands of surnames; variants of the bases give the
+# generator a long tail, so that (as in real lists) most name pairs never occur.
+SURNAME_SUFFIXES = _words("son s er ley ton field wood berg mann ström")
+LAST_NAMES = LAST_NAMES + tuple(
+    base + suffix for suffix in SURNAME_SUFFIXES for base in LAST_NAMES if "'" not in base
+)
 ADJECTIVES = _words("blue quiet lucky swift happy brave sunny misty silver wild tiny bold")
 NOUNS = _words("fox otter falcon panda tiger maple river comet pixel badger heron lynx")
 TIERS = ("bronze", "silver", "gold", "platinum")
