@@ -56,15 +56,17 @@ def main() -> int:
     parser.add_argument("--database-url", default=None, help="postgresql+psycopg://... or none")
     parser.add_argument("--batch-size", type=int, default=None, help="rows per transaction")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        job = json.loads(args.child[1])
-        result = child_import(job) if args.child[0] == "import" else child_floor(job)
+    parser.add_argument("--child", choices=("import", "floor"), help=argparse.SUPPRESS)
+    args, extra = parser.parse_known_args()
+    if args.child:  # the job comes on standard input: a database URL stays out of `ps`
+        job = json.loads(extra[0] if extra else sys.stdin.read())
+        result = child_import(job) if args.child == "import" else child_floor(job)
         print(CHILD_PREFIX + json.dumps(result), flush=True)
         return 0
-    if args.rows < 1:
-        parser.error("--rows must be at least 1")
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.rows < 1 or (args.batch_size is not None and args.batch_size < 1):
+        parser.error("--rows and --batch-size must be at least 1")
     url = args.database_url
     if url and not url.startswith("postgresql"):
         parser.error("--database-url takes a PostgreSQL URL; omit it for SQLite")
@@ -91,9 +93,14 @@ def run(rows: int, url: str | None, batch: int, seed: int) -> int:
             job["url"] = _with_search_path(url, schema)
             job["conninfo"] = _conninfo(url)
             job["schema"] = schema
+        load, code = [os.getloadavg()[0]], _revision()
         imported = _spawn("import", job)
         floor = _spawn("floor", job)
-        report(rows, batch, url, csv_path.stat().st_size, csv_seconds, imported, floor)
+        load.append(os.getloadavg()[0])
+        if _revision() != code:
+            code += " (changed during the run)"
+        imported["code"] = code
+        report(rows, batch, url, csv_path.stat().st_size, csv_seconds, imported, floor, load)
         return 0
     finally:
         if url and schema:
@@ -109,6 +116,7 @@ def report(
     csv_seconds: float,
     imported: dict[str, Any],
     floor: dict[str, Any],
+    load: list[float],
 ) -> None:
     import_rate = rows / imported["seconds"]
     floor_rate = floor["rows"] / floor["seconds"]
@@ -119,6 +127,7 @@ def report(
         "database_version": imported["database_version"],
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
+        "code": imported["code"],
         "rows": rows,
         "batch_size": batch,
         "import_seconds": round(imported["seconds"], 2),
@@ -130,10 +139,12 @@ def report(
         "floor_rows_per_s": round(floor_rate),
         "floor_peak_rss_mb": floor["peak_rss_mb"],
         "import_to_floor": round(import_rate / floor_rate, 3),
+        "load_1m": [round(value, 2) for value in load],
     }
     lines = [
         ("date", f"{result['date']}, {platform.system()} {platform.machine()}, "
          f"{result['cpus']} CPUs, Python {result['python']}"),
+        ("code", f"src/ as of commit {result['code']}"),
         ("database", str(result["database_version"])),
         ("rows, batch", f"{rows:,} rows, {batch:,} per transaction"),
         ("synthetic csv", f"{csv_bytes / 2**20:.1f} MB written in {csv_seconds:.1f} s "
@@ -144,6 +155,8 @@ def report(
         ("floor", f"{floor['rows']:,} rows in {floor['seconds']:.1f} s = {floor_rate:,.0f} rows/s"
          f" (peak RSS {floor['peak_rss_mb']:.1f} MB)"),
         ("import / floor", f"{result['import_to_floor']:.1%}"),
+        ("load average", f"{load[0]:.2f} before the import, {load[1]:.2f} after the floor "
+         "(1 min; the bench itself adds about 1)"),
     ]  # fmt: skip
     print("\nvault_ingest: trustkeep import vs. no-framework floor")
     for label, value in lines:
@@ -151,13 +164,33 @@ def report(
     print("RESULT " + json.dumps(result), flush=True)
 
 
+def _revision() -> str:
+    """The last commit that changed src/, `+dirty` when src/ has uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "log", "-1", "--format=%h", "--", "src"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return (head or "unknown") + ("+dirty" if dirty else "")
+
+
 # -- children -----------------------------------------------------------------
 
 
 def _spawn(kind: str, job: dict[str, Any]) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter, so its peak RSS is its own."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, json.dumps(job)]
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
+    done = subprocess.run(
+        command, input=json.dumps(job), stdout=subprocess.PIPE, text=True, check=False
+    )
     found = [line for line in done.stdout.splitlines() if line.startswith(CHILD_PREFIX)]
     if done.returncode != 0 or not found:
         raise SystemExit(f"vault_ingest: the {kind} run failed (exit {done.returncode})")
@@ -272,7 +305,9 @@ def child_floor(job: dict[str, Any]) -> dict[str, Any]:
     return {"rows": count, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
 
 
-def _flush(sql: Any, conn: Any, insert: str, batch: list[tuple[Any, ...]], tick: Any) -> int:
+def _flush(
+    sql: Any, conn: Any, insert: str, batch: list[tuple[Any, ...]], tick: Callable[[int], None]
+) -> int:
     sql.executemany(insert, batch)
     conn.commit()
     tick(len(batch))

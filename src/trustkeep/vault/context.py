@@ -13,6 +13,7 @@ from trustkeep.vault.codec import Codec
 from trustkeep.workspace import Workspace
 
 BITS_SETTING = "blind_index_bits"
+LOOKUP_CHUNK = 100
 
 
 def index_bits(workspace: Workspace, conn: Connection) -> int:
@@ -70,7 +71,8 @@ def find_by_index(
     seen: set[str] = set()
     key_ids = sorted({key for key, _ in wanted})
     index_values = sorted({value for _, value in wanted})
-    for start in range(0, len(index_values), 500):
+    # 100 values per query: PostgreSQL then plans an index scan, not a sequential one.
+    for start in range(0, len(index_values), LOOKUP_CHUNK):
         query = (
             select(
                 subjects,
@@ -81,7 +83,7 @@ def find_by_index(
             .where(
                 blind_indexes.c.category == category,
                 blind_indexes.c.key_id.in_(key_ids),
-                blind_indexes.c.value.in_(index_values[start : start + 500]),
+                blind_indexes.c.value.in_(index_values[start : start + LOOKUP_CHUNK]),
                 subjects.c.erased_at.is_(None),
             )
         )
