@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from cryptography.exceptions import InvalidSignature
 
-import trustkeep.crypto.keyring as keyring_module
+import trustkeep.crypto.keyset as keyring_module
 from trustkeep.crypto import DataKey, Keyring
 from trustkeep.errors import (
     DecryptionError,

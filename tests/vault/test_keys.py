@@ -99,7 +99,7 @@ def test_primary_rotates_automatically_before_its_budget(
 
 
 def test_backup_and_restore_round_trip(loaded: Env, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("trustkeep.crypto.keyring.SCRYPT_N", 2**12)
+    monkeypatch.setattr("trustkeep.crypto.keyset.SCRYPT_N", 2**12)
     backup = loaded.root / "keys.backup"
     passphrase = "correct horse battery staple\n"
     result = loaded.cli(

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from trustkeep.audit.merkle import CompactRange
 from trustkeep.clock import Clock, isoformat
 from trustkeep.crypto.files import write_secret
-from trustkeep.crypto.keyring import Keyring
+from trustkeep.crypto.keyset import Keyring
 from trustkeep.errors import AuditError, ProofError
 from trustkeep.store import Store
 from trustkeep.store.tables import audit_events

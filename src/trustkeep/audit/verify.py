@@ -10,7 +10,7 @@ from sqlalchemy import select
 from trustkeep.audit.checkpoint import Checkpoint, Checkpointer
 from trustkeep.audit.events import Event
 from trustkeep.audit.merkle import CompactRange
-from trustkeep.crypto.keyring import Keyring
+from trustkeep.crypto.keyset import Keyring
 from trustkeep.store import Store
 from trustkeep.store.tables import audit_events
 

@@ -7,7 +7,7 @@ scrypt and Ed25519 all come from pyca/cryptography.
 from trustkeep.crypto.blind_index import compute as blind_index
 from trustkeep.crypto.blind_index import normalise, recommend_bits
 from trustkeep.crypto.envelope import DataKey, header_key_id
-from trustkeep.crypto.keyring import Key, Keyring
+from trustkeep.crypto.keyset import Key, Keyring
 
 __all__ = [
     "DataKey",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 
-from trustkeep.crypto.keyring import Key, Keyring
+from trustkeep.crypto.keyset import Key, Keyring
 
 MIN_BITS = 1
 MAX_BITS = 32

@@ -18,7 +18,7 @@ import struct
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from trustkeep.crypto.keyring import Key, Keyring
+from trustkeep.crypto.keyset import Key, Keyring
 from trustkeep.errors import DecryptionError
 
 VERSION = 1

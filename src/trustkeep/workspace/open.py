@@ -24,7 +24,7 @@ from trustkeep.audit.checkpoint import Checkpointer
 from trustkeep.audit.events import AuditLog
 from trustkeep.clock import Clock, isoformat, utc_now
 from trustkeep.config import Settings
-from trustkeep.crypto.keyring import Keyring
+from trustkeep.crypto.keyset import Keyring
 from trustkeep.errors import KeyringError, StoreError, WorkspaceError
 from trustkeep.model import Model, load_model
 from trustkeep.store import Store, make_engine, require_current, upgrade
