@@ -11,9 +11,11 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Integer,
     Index,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -149,3 +151,105 @@ export_canaries = Table(
     Column("fresh", Boolean, nullable=False),
 )
 Index("ix_export_canaries_canary", export_canaries.c.canary_id)
+
+# -- intake ---------------------------------------------------------------------
+# Autoincrementing integer keys: SQLite only autoincrements INTEGER PRIMARY KEY.
+SerialId = BigInteger().with_variant(Integer(), "sqlite")
+
+# Accepted canary mail waiting for the processor. A message is answered 250 only
+# once its row is committed; the processor turns it into a `messages` row and
+# deletes it in one transaction, so every accepted message is processed once.
+spool = Table(
+    "spool",
+    metadata,
+    Column("id", SerialId, primary_key=True, autoincrement=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("priority", SmallInteger, nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("key_id", BigInteger, nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+)
+Index("ix_spool_order", spool.c.priority, spool.c.id)
+
+# One processed message; its evidence (headers, envelope, raw message) is
+# envelope-encrypted like a subject.
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("spool_id", BigInteger, nullable=False, unique=True),
+    Column("channel", String(40), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("body_sha256", String(64), nullable=False),
+    Column("dek_id", BigInteger, nullable=False),
+    Column("kek_id", BigInteger, nullable=False),
+    Column("wrapped_dek", LargeBinary, nullable=False),
+    Column("evidence", LargeBinary, nullable=False),
+)
+Index("ix_messages_received", messages.c.received_at)
+
+# A message's hits at one partner: which canaries, the verdict, the alert it fed.
+sightings = Table(
+    "sightings",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("message_id", String(40), ForeignKey("messages.id"), nullable=False),
+    Column("partner_id", String(100), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("canary_ids", Text, nullable=False),
+    Column("export_ids", Text, nullable=False),
+    Column("authorised", Boolean, nullable=False),
+    Column("verdict", Text, nullable=False),
+    Column("alert_id", String(40), nullable=True),
+)
+Index("ix_sightings_partner", sightings.c.partner_id, sightings.c.received_at)
+Index("ix_sightings_alert", sightings.c.alert_id)
+Index("ix_sightings_message", sightings.c.message_id)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("partner_id", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("message_count", BigInteger, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("acknowledged_by", String(200), nullable=True),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("resolved_by", String(200), nullable=True),
+    Column("resolution", Text, nullable=True),
+)
+Index("ix_alerts_partner", alerts.c.partner_id, alerts.c.status, alerts.c.last_seen)
+Index("ix_alerts_created", alerts.c.created_at)
+
+# Outbox for alert notifications: written with the alert, sent by a worker that
+# retries with backoff and never blocks intake.
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", SerialId, primary_key=True, autoincrement=True),
+    Column("alert_id", String(40), ForeignKey("alerts.id"), nullable=False),
+    Column("output_id", String(100), nullable=False),
+    Column("event", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+)
+Index("ix_alert_deliveries_due", alert_deliveries.c.status, alert_deliveries.c.next_attempt_at)
+
+# Counters the listener keeps without storing anything else (non-canary mail).
+intake_counters = Table(
+    "intake_counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Canary mail intake: input channels (SMTP, webhooks) feeding one pipeline."""
