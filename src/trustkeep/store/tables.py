@@ -253,3 +253,51 @@ intake_counters = Table(
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
+
+# -- console and API authentication -----------------------------------------------
+# Users log in to the console; only an argon2id hash of the password is stored.
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
+)
+
+# API keys: the secret is shown once; only its SHA-256 is kept (it has 256 bits of
+# entropy, so a slow hash adds nothing but latency to every request).
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Console sessions, keyed by the SHA-256 of the cookie's token (a stolen table opens none).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(40), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sessions_user", sessions.c.user_id)
+
+# Failed logins, by hashed user name and hashed client address: the rate limit is
+# shared by every `serve` process on one database.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", SerialId, primary_key=True, autoincrement=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_login_failures_key", login_failures.c.key_hash, login_failures.c.at)
