@@ -38,6 +38,39 @@ SETTINGS = (
         "Encryptions after which the primary key is rotated automatically "
         "(AES-GCM with random nonces must stay well below 2^32 per key).",
     ),
+    # Webhook secrets come from the environment or a 0600 file, never from trustkeep.yaml
+    # or the database; a provider whose secret is unset has its endpoint disabled.
+    Setting(
+        "mailgun_signing_key",
+        "TRUSTKEEP_MAILGUN_SIGNING_KEY",
+        "(unset: /inbound/mailgun disabled)",
+        "Mailgun HTTP webhook signing key that signs inbound route posts.",
+    ),
+    Setting(
+        "mailgun_signing_key_file",
+        "TRUSTKEEP_MAILGUN_SIGNING_KEY_FILE",
+        "(unset)",
+        "File (mode 0600) holding the Mailgun signing key, instead of the variable.",
+    ),
+    Setting(
+        "sendgrid_parse_secret",
+        "TRUSTKEEP_SENDGRID_PARSE_SECRET",
+        "(unset: /inbound/sendgrid disabled)",
+        "The `user:password` pair put in the SendGrid Inbound Parse URL (HTTP Basic).",
+    ),
+    Setting(
+        "sendgrid_parse_secret_file",
+        "TRUSTKEEP_SENDGRID_PARSE_SECRET_FILE",
+        "(unset)",
+        "File (mode 0600) holding the SendGrid `user:password` pair, instead of the variable.",
+    ),
+    Setting(
+        "sendgrid_verification_key",
+        "TRUSTKEEP_SENDGRID_VERIFICATION_KEY",
+        "(unset: no signature check)",
+        "Public key (base64 DER) of a SendGrid Inbound Parse security policy; "
+        "when set, posts must also carry a valid ECDSA signature.",
+    ),
 )
 
 

@@ -116,3 +116,9 @@ class ProofError(Findings):
 
 class AuditVerificationFailed(Findings):
     code = "audit_verification"
+
+
+class WebhookRejected(InvalidInput):
+    """An inbound webhook post was refused: unauthenticated, stale, replayed or malformed."""
+
+    code = "webhook_rejected"
