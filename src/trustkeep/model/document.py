@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from trustkeep.model.alerting import Alerting
 from trustkeep.model.parties import (
     VAULT,
     AcceptedRisk,
@@ -53,6 +54,7 @@ class Model(Strict):
     flows: list[Flow] = Field(default_factory=list)
     canaries: CanarySettings = Field(default_factory=CanarySettings)
     accepted_risks: list[AcceptedRisk] = Field(default_factory=list)
+    alerts: Alerting = Field(default_factory=Alerting)
     include: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -1,0 +1,175 @@
+"""The alert outbox: rows written with the alert, claimed and settled by the worker.
+
+`enqueue` runs inside the detection service's transaction, so a notification
+exists exactly when its alert does. The worker claims due rows (bumping
+`attempts` and leasing them, so several workers never send one row twice at
+once and a crash mid-send still counts as an attempt), sends outside any
+transaction, then settles each row with `mark_delivered` or `mark_retry`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from trustkeep.model.alerting import Output
+from trustkeep.store.tables import alert_deliveries
+
+EVENTS = ("raised", "updated", "resolved")
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+LEASE = timedelta(minutes=10)
+MAX_REASON = 300
+
+
+def utc(moment: datetime) -> datetime:
+    """Aware UTC; SQLite hands stored times back naive, and every stored time is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row."""
+
+    id: int
+    alert_id: str
+    output_id: str
+    event: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None
+    last_error: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Delivery:
+        return cls(
+            id=int(row.id),
+            alert_id=row.alert_id,
+            output_id=row.output_id,
+            event=row.event,
+            status=row.status,
+            attempts=int(row.attempts),
+            next_attempt_at=utc(row.next_attempt_at),
+            created_at=utc(row.created_at),
+            delivered_at=utc(row.delivered_at) if row.delivered_at else None,
+            last_error=row.last_error,
+        )
+
+
+def enqueue(
+    conn: Connection, outputs: Sequence[Output], alert_id: str, event: str, now: datetime
+) -> int:
+    """Add one pending delivery per output that wants `event`; returns how many."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown alert event {event!r}")
+    rows = [
+        {
+            "alert_id": alert_id,
+            "output_id": output.id,
+            "event": event,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": utc(now),
+            "created_at": utc(now),
+        }
+        for output in outputs
+        if event in output.events
+    ]
+    if rows:
+        conn.execute(insert(alert_deliveries), rows)
+    return len(rows)
+
+
+def due(conn: Connection, now: datetime, limit: int) -> list[Delivery]:
+    """Pending deliveries whose time has come, oldest first."""
+    query = (
+        select(alert_deliveries)
+        .where(alert_deliveries.c.status == PENDING)
+        .where(alert_deliveries.c.next_attempt_at <= utc(now))
+        .order_by(alert_deliveries.c.next_attempt_at, alert_deliveries.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        # Concurrent workers skip rows another one is claiming instead of waiting.
+        query = query.with_for_update(skip_locked=True)
+    return [Delivery.from_row(row) for row in conn.execute(query)]
+
+
+def claim(conn: Connection, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Delivery]:
+    """Take due deliveries for one attempt each: count it and lease the row meanwhile."""
+    claimed = []
+    for delivery in due(conn, now, limit):
+        attempts = delivery.attempts + 1
+        until = utc(now) + lease
+        conn.execute(
+            update(alert_deliveries)
+            .where(alert_deliveries.c.id == delivery.id)
+            .values(attempts=attempts, next_attempt_at=until)
+        )
+        claimed.append(
+            Delivery(**{**delivery.__dict__, "attempts": attempts, "next_attempt_at": until})
+        )
+    return claimed
+
+
+def backoff(attempts: int, rng: random.Random) -> timedelta:
+    """Delay after the `attempts`-th failure: exponential, capped, with equal jitter."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** min(max(attempts - 1, 0), 20)))
+    # Half fixed, half random: retries spread out yet never come sooner than half.
+    half: timedelta = ceiling / 2
+    return half + half * rng.random()
+
+
+def _settle(conn: Connection, delivery: Delivery, **values: Any) -> bool:
+    # Only the holder of the current attempt may settle it: a worker whose lease
+    # ran out and was overtaken by another must not overwrite the newer outcome.
+    result = conn.execute(
+        update(alert_deliveries)
+        .where(alert_deliveries.c.id == delivery.id)
+        .where(alert_deliveries.c.status == PENDING)
+        .where(alert_deliveries.c.attempts == delivery.attempts)
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+def mark_delivered(conn: Connection, delivery: Delivery, now: datetime) -> bool:
+    """Record a successful attempt; False if the row was settled by someone else."""
+    return _settle(conn, delivery, status=DELIVERED, delivered_at=utc(now), last_error=None)
+
+
+def mark_retry(
+    conn: Connection,
+    delivery: Delivery,
+    now: datetime,
+    reason: str,
+    *,
+    max_attempts: int,
+    retry: bool = True,
+    rng: random.Random | None = None,
+) -> str | None:
+    """Record a failed attempt: back off, or fail for good; the new status (None if stale)."""
+    reason = reason[:MAX_REASON]
+    if not retry or delivery.attempts >= max_attempts:
+        return FAILED if _settle(conn, delivery, status=FAILED, last_error=reason) else None
+    delay = backoff(delivery.attempts, rng or random.Random())
+    later = utc(now) + delay
+    return PENDING if _settle(conn, delivery, next_attempt_at=later, last_error=reason) else None
+
+
+def deliveries(conn: Connection, alert_id: str) -> list[Delivery]:
+    """Every delivery of one alert, in the order they were enqueued."""
+    query = (
+        select(alert_deliveries)
+        .where(alert_deliveries.c.alert_id == alert_id)
+        .order_by(alert_deliveries.c.id)
+    )
+    return [Delivery.from_row(row) for row in conn.execute(query)]
