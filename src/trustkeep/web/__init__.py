@@ -1,0 +1,1 @@
+"""HTTP interfaces: the REST API, the console and the inbound webhook endpoints."""
