@@ -104,6 +104,14 @@ class CsvInputError(InvalidInput):
     code = "csv"
 
 
+class AlertError(InvalidInput):
+    code = "alert"
+
+
+class AlertNotFound(AlertError):
+    code = "not_found"
+
+
 class AuditError(TrustkeepError):
     code = "audit"
 

@@ -13,7 +13,15 @@ import traceback
 
 import typer
 
-from trustkeep.cli import audit_cmds, export_cmds, keys_cmds, vault_cmds, workspace_cmds
+from trustkeep.cli import (
+    alerts_cmds,
+    audit_cmds,
+    export_cmds,
+    keys_cmds,
+    serve_cmds,
+    vault_cmds,
+    workspace_cmds,
+)
 from trustkeep.errors import EXIT_INTERNAL, EXIT_USAGE, TrustkeepError
 
 app = typer.Typer(
@@ -27,11 +35,14 @@ app = typer.Typer(
 workspace_cmds.register(app)
 vault_cmds.register(app)
 export_cmds.register(app)
+serve_cmds.register(app)
 app.add_typer(export_cmds.exports_app, name="exports", help="Exports made and their manifests.")
 app.add_typer(export_cmds.canaries_app, name="canaries", help="Canaries (privileged).")
 app.add_typer(vault_cmds.subjects, name="subjects", help="Look up, reveal, erase, count.")
 app.add_typer(keys_cmds.keys, name="keys", help="Rotate, re-wrap, retire, back up keys.")
 app.add_typer(audit_cmds.audit, name="audit", help="Read and verify the audit log.")
+app.add_typer(alerts_cmds.alerts_app, name="alerts", help="Alerts raised by canary mail.")
+app.add_typer(alerts_cmds.sightings_app, name="sightings", help="Canary mail received.")
 app.add_typer(workspace_cmds.db, name="db", help="Database schema migrations.")
 
 

@@ -8,6 +8,7 @@ statement parameters, so a database error never echoes a value.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -65,7 +66,15 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        self._after_commit: list[AfterCommit] = []
+        # Per thread: the server writes from several threads (spool, processor, outbox).
+        self._local = threading.local()
+
+    @property
+    def _after_commit(self) -> list[AfterCommit]:
+        hooks: list[AfterCommit] | None = getattr(self._local, "hooks", None)
+        if hooks is None:
+            hooks = self._local.hooks = []
+        return hooks
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -82,7 +91,8 @@ class Store:
         except BaseException:
             self._after_commit.clear()
             raise
-        hooks, self._after_commit = self._after_commit, []
+        hooks = list(self._after_commit)
+        self._after_commit.clear()
         for hook in hooks:
             hook()
 

@@ -1,0 +1,1 @@
+"""Detection: judge canary sightings (pure rules) and keep the alerts they raise."""

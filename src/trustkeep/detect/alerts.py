@@ -1,0 +1,286 @@
+"""Sightings and the alerts they raise: judge, narrow, deduplicate, store.
+
+Runs inside the processor's transaction, so a message, its sightings and its
+alert land together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from trustkeep.detect.narrow import narrow
+from trustkeep.detect.rules import Facts, SenderPolicy, Verdict, judge
+from trustkeep.model.durations import parse_days
+from trustkeep.store.tables import alerts, export_canaries, exports, sightings
+from trustkeep.workspace import Workspace
+
+DEFAULT_WINDOW_DAYS = 1
+MAX_LISTED = 50  # senders and authentication results kept per alert
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One message's canary hits at one partner, with what the pipeline learnt."""
+
+    message_id: str
+    partner_id: str
+    canary_ids: tuple[str, ...]
+    received_at: datetime
+    peer_ip: str | None
+    helo: str | None
+    mail_from_domain: str | None
+    from_domain: str | None
+    auth: dict[str, Any] = field(default_factory=dict)  # AuthResults.to_dict()
+    spf: str = "none"
+    spf_domain: str | None = None
+    dkim_pass: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    sighting_id: str
+    verdict: Verdict
+    alert_id: str | None
+    event: str | None  # "raised" | "updated" | None
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(10)}"
+
+
+def policy_for(workspace: Workspace, partner_id: str) -> SenderPolicy:
+    partner = workspace.model.partner(partner_id)
+    senders = partner.senders if partner else None
+    if senders is None:
+        return SenderPolicy()
+    return SenderPolicy(tuple(senders.ips), tuple(senders.domains), tuple(senders.dkim))
+
+
+def canary_exports(conn: Connection, canary_ids: Sequence[str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {c: set() for c in canary_ids}
+    query = select(export_canaries.c.canary_id, export_canaries.c.export_id).where(
+        export_canaries.c.canary_id.in_(list(canary_ids))
+    )
+    for canary_id, export_id in conn.execute(query):
+        found[canary_id].add(export_id)
+    return found
+
+
+def _export_facts(
+    workspace: Workspace, conn: Connection, export_ids: set[str]
+) -> tuple[dict[str, datetime], dict[str, datetime | None]]:
+    created: dict[str, datetime] = {}
+    ends: dict[str, datetime | None] = {}
+    if not export_ids:
+        return created, ends
+    query = select(exports.c.id, exports.c.created_at, exports.c.flow_id, exports.c.partner_id)
+    for row in conn.execute(query.where(exports.c.id.in_(sorted(export_ids)))):
+        at = _aware(row.created_at)
+        created[row.id] = at
+        flow = workspace.model.flow(row.flow_id)
+        partner = workspace.model.partner(row.partner_id)
+        retention = (flow.retention if flow else None) or (partner.retention if partner else None)
+        ends[row.id] = at + timedelta(days=parse_days(retention)) if retention else None
+    return created, ends
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def window(workspace: Workspace) -> timedelta:
+    section = getattr(workspace.model, "alerts", None)
+    text = getattr(section, "dedup_window", None)
+    return timedelta(days=parse_days(text) if text else DEFAULT_WINDOW_DAYS)
+
+
+def record(workspace: Workspace, conn: Connection, hit: Hit, now: datetime) -> Recorded:
+    """Judge one hit, store its sighting, and raise or update the partner's alert."""
+    per_canary = canary_exports(conn, hit.canary_ids)
+    created, ends = _export_facts(workspace, conn, set().union(*per_canary.values()))
+    holding = [e for e in created if all(e in s for s in per_canary.values() if s)]
+    facts = Facts(
+        peer_ip=hit.peer_ip,
+        spf=hit.spf,
+        spf_domain=hit.spf_domain,
+        dkim_pass=hit.dkim_pass,
+        from_domain=hit.from_domain,
+        received_at=hit.received_at,
+        retention_ends=tuple(ends[e] for e in (holding or list(created))),
+    )
+    verdict = judge(facts, policy_for(workspace, hit.partner_id), _sending(workspace))
+    narrowed = narrow(per_canary, created)
+    sighting_id = new_id("sig")
+    alert_id, event = (None, None)
+    if not verdict.authorised:
+        alert_id, event = _raise(workspace, conn, hit, verdict, now)
+    conn.execute(
+        insert(sightings).values(
+            id=sighting_id,
+            message_id=hit.message_id,
+            partner_id=hit.partner_id,
+            received_at=hit.received_at,
+            canary_ids=json.dumps(sorted(hit.canary_ids)),
+            export_ids=json.dumps(list(narrowed.export_ids)),
+            authorised=verdict.authorised,
+            verdict=json.dumps({**verdict.as_dict(), "auth": hit.auth}),
+            alert_id=alert_id,
+        )
+    )
+    return Recorded(sighting_id, verdict, alert_id, event)
+
+
+def _sending(workspace: Workspace) -> list[str]:
+    return list(workspace.model.custodian.sending_domains)
+
+
+def _raise(
+    workspace: Workspace, conn: Connection, hit: Hit, verdict: Verdict, now: datetime
+) -> tuple[str, str]:
+    # One alert per partner and window, even with several processors running.
+    workspace.store.lock_for_append(conn, f"alerts:{hit.partner_id}")
+    since = hit.received_at - window(workspace)
+    open_alert = conn.execute(
+        select(alerts)
+        .where(
+            alerts.c.partner_id == hit.partner_id,
+            alerts.c.status != "resolved",
+            alerts.c.last_seen >= since,
+        )
+        .order_by(alerts.c.last_seen.desc())
+        .limit(1)
+    ).first()
+    sender = {
+        "peer_ip": hit.peer_ip,
+        "helo": hit.helo,
+        "mail_from_domain": hit.mail_from_domain,
+        "from_domain": hit.from_domain,
+    }
+    if open_alert is None:
+        alert_id = new_id("alr")
+        summary = _summary(conn, [], hit, verdict, sender, {})
+        conn.execute(
+            insert(alerts).values(
+                id=alert_id,
+                partner_id=hit.partner_id,
+                status="open",
+                created_at=now,
+                updated_at=now,
+                first_seen=hit.received_at,
+                last_seen=hit.received_at,
+                message_count=1,
+                summary=json.dumps(summary),
+            )
+        )
+        workspace.audit.record(
+            conn,
+            "intake",
+            "alert.raised",
+            target_kind="alert",
+            target_id=alert_id,
+            details={
+                "partner_id": hit.partner_id,
+                "export_ids": summary["export_ids"],
+                "reasons": summary["reasons"],
+            },
+        )
+        _notify(workspace, conn, alert_id, "raised", now)
+        return alert_id, "raised"
+    previous = json.loads(open_alert.summary)
+    summary = _summary(conn, previous.get("canary_ids", []), hit, verdict, sender, previous)
+    conn.execute(
+        update(alerts)
+        .where(alerts.c.id == open_alert.id)
+        .values(
+            updated_at=now,
+            first_seen=min(_aware(open_alert.first_seen), hit.received_at),
+            last_seen=max(_aware(open_alert.last_seen), hit.received_at),
+            message_count=alerts.c.message_count + 1,
+            summary=json.dumps(summary),
+        )
+    )
+    return open_alert.id, "updated"
+
+
+def _summary(
+    conn: Connection,
+    known: list[str],
+    hit: Hit,
+    verdict: Verdict,
+    sender: dict[str, Any],
+    previous: dict[str, Any],
+) -> dict[str, Any]:
+    canary_ids = sorted(set(known) | set(hit.canary_ids))
+    per_canary = canary_exports(conn, canary_ids)
+    created = {
+        row.id: _aware(row.created_at)
+        for row in conn.execute(
+            select(exports.c.id, exports.c.created_at).where(
+                exports.c.id.in_(sorted(set().union(*per_canary.values())))
+            )
+        )
+    }
+    narrowed = narrow(per_canary, created)
+    return {
+        "canary_ids": canary_ids,
+        "export_ids": list(narrowed.export_ids),
+        "earliest_export_id": narrowed.earliest,
+        "explains_all": narrowed.explains_all,
+        "senders": _merge(previous.get("senders", []), sender),
+        "auth": _merge(previous.get("auth", []), hit.auth),
+        "reasons": sorted(set(previous.get("reasons", [])) | set(verdict.reasons)),
+    }
+
+
+def _merge(items: list[Any], item: Any) -> list[Any]:
+    if item in items or len(items) >= MAX_LISTED:
+        return items
+    return [*items, item]
+
+
+def _notify(
+    workspace: Workspace, conn: Connection, alert_id: str, event: str, now: datetime
+) -> None:
+    section = getattr(workspace.model, "alerts", None)
+    outputs = list(getattr(section, "outputs", []) or [])
+    if not outputs:
+        return
+    from trustkeep.notify.outbox import enqueue
+
+    enqueue(conn, outputs, alert_id, event, now)
+
+
+# The reading side, for interfaces that import one module.
+from trustkeep.detect.manage import (  # noqa: E402
+    acknowledge,
+    alert_sightings,
+    count_alerts,
+    get_alert,
+    list_alerts,
+    list_sightings,
+    message_evidence,
+    resolve,
+)
+
+__all__ = [
+    "Hit",
+    "Recorded",
+    "acknowledge",
+    "alert_sightings",
+    "count_alerts",
+    "get_alert",
+    "list_alerts",
+    "list_sightings",
+    "message_evidence",
+    "record",
+    "resolve",
+]

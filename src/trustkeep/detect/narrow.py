@@ -1,0 +1,33 @@
+"""Which export leaked? Narrow to the exports that explain every canary hit (pure).
+
+A partner keeps a stable set of canaries across recurring exports plus a few
+fresh ones per export, so the exports holding *all* hit canaries are the ones a
+leaked file can be; the earliest of them is the oldest copy that explains it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    export_ids: tuple[str, ...]  # candidates, earliest first
+    earliest: str | None
+    explains_all: bool  # False: no single export holds every hit (several files leaked)
+
+
+def narrow(hits: Mapping[str, Set[str]], created: Mapping[str, datetime]) -> Narrowed:
+    """`hits`: canary id -> export ids holding it; `created`: export id -> creation time."""
+    sets = [set(exports) for exports in hits.values() if exports]
+    if not sets:
+        return Narrowed((), None, False)
+    common = set.intersection(*sets)
+    explains_all = bool(common)
+    chosen = common if common else set.union(*sets)
+
+    known = sorted((created[e], e) for e in chosen if e in created)
+    ordered = tuple([e for _, e in known] + sorted(e for e in chosen if e not in created))
+    return Narrowed(ordered, ordered[0], explains_all)

@@ -1,0 +1,109 @@
+"""Match recipients to canaries: blind index in memory, then confirm by decrypting.
+
+The listener must answer RCPT fast and never tell a prober which addresses are
+canaries, so the blind-index values of every canary email are held in memory
+(integers: no address is kept) and refreshed when new canaries appear. A hit
+is only a candidate; it is confirmed by decrypting the canary's stored email.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from trustkeep.crypto import normalise
+from trustkeep.store.tables import canaries, canary_indexes
+from trustkeep.vault.codec import Codec
+from trustkeep.vault.context import codec_for
+from trustkeep.workspace import Workspace
+
+CATEGORY = "email"
+CONFIRMED_CACHE = 4096
+
+
+@dataclass(frozen=True)
+class CanaryHit:
+    canary_id: str
+    partner_id: str
+
+
+class CanaryMatcher:
+    """Thread-safe; `candidates` is cheap (no I/O), `confirm` reads the database."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._lock = threading.Lock()
+        self._index: dict[tuple[int, int], list[str]] = {}
+        self._version: tuple[int, str] | None = None
+        self._codec: Codec | None = None
+        # normalised-address digests -> confirmed hits (no address kept in memory).
+        self._confirmed: OrderedDict[tuple[tuple[int, int], ...], tuple[CanaryHit, ...]] = (
+            OrderedDict()
+        )
+        self.domains = frozenset(d.lower().rstrip(".") for d in workspace.model.canaries.domains)
+
+    def refresh(self, force: bool = False) -> bool:
+        """Reload the in-memory index when canaries were added or retired."""
+        with self.workspace.store.read() as conn:
+            count, newest = conn.execute(
+                select(func.count(), func.max(canaries.c.created_at))
+            ).one()
+            version = (int(count), str(newest))
+            if not force and version == self._version:
+                return False
+            codec = codec_for(self.workspace, conn)
+            index: dict[tuple[int, int], list[str]] = {}
+            query = select(
+                canary_indexes.c.key_id, canary_indexes.c.value, canary_indexes.c.canary_id
+            ).where(canary_indexes.c.category == CATEGORY)
+            for key_id, value, canary_id in conn.execute(query):
+                index.setdefault((int(key_id), int(value)), []).append(canary_id)
+        with self._lock:
+            self._index, self._version, self._codec = index, version, codec
+            self._confirmed.clear()
+        return True
+
+    @property
+    def size(self) -> int:
+        return sum(len(v) for v in self._index.values())
+
+    def at_canary_domain(self, address: str) -> bool:
+        domain = address.rpartition("@")[2].strip().rstrip(".").lower()
+        return domain in self.domains
+
+    def _pairs(self, address: str) -> tuple[tuple[int, int], ...]:
+        codec = self._codec
+        if codec is None:
+            return ()
+        return tuple(codec.index_candidates(CATEGORY, address))
+
+    def candidates(self, address: str) -> tuple[tuple[int, int], ...]:
+        """Blind-index pairs of `address` that some canary carries (may be false positives)."""
+        index = self._index
+        return tuple(pair for pair in self._pairs(address) if pair in index)
+
+    def confirm(self, address: str) -> tuple[CanaryHit, ...]:
+        """The canaries whose email really is `address` (decrypts each candidate)."""
+        pairs = self._pairs(address)
+        with self._lock:
+            if pairs in self._confirmed:
+                self._confirmed.move_to_end(pairs)
+                return self._confirmed[pairs]
+        ids = sorted({c for pair in pairs for c in self._index.get(pair, ())})
+        hits: list[CanaryHit] = []
+        if ids and self._codec is not None:
+            wanted = normalise(CATEGORY, address)
+            with self.workspace.store.read() as conn:
+                for row in conn.execute(select(canaries).where(canaries.c.id.in_(ids))):
+                    email = self._codec.open(row, only=CATEGORY).get(CATEGORY, "")
+                    if normalise(CATEGORY, email) == wanted:
+                        hits.append(CanaryHit(row.id, row.partner_id))
+        found = tuple(hits)
+        with self._lock:
+            self._confirmed[pairs] = found
+            while len(self._confirmed) > CONFIRMED_CACHE:
+                self._confirmed.popitem(last=False)
+        return found

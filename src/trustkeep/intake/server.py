@@ -1,0 +1,204 @@
+"""`trustkeep serve`: the SMTP listener and the HTTP app in one process and one event loop.
+
+Threads: the event loop (SMTP sessions, HTTP, group commits handed to worker
+threads), the processor (spool -> sightings -> alerts) and, when outputs are
+configured, the alert delivery worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from trustkeep.clock import utc_now
+from trustkeep.errors import EnvironmentProblem
+from trustkeep.intake.matcher import CanaryMatcher
+from trustkeep.intake.pipeline import Pipeline
+from trustkeep.intake.processor import Processor
+from trustkeep.intake.resolver import Resolver
+from trustkeep.intake.smtp import Handler, smtp_factory, tls_context
+from trustkeep.intake.spool import Spool
+from trustkeep.workspace import Workspace
+
+log = logging.getLogger("trustkeep.serve")
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    http_host: str = "127.0.0.1"
+    http_port: int | None = 8700  # None: no HTTP (tests of the SMTP side alone)
+    spool_limit: int = 10_000
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    hostname: str | None = None
+    hold: bool = False  # spool but do not process (maintenance; drains once started without)
+    refresh_seconds: float = 2.0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind a listening socket ourselves, so port 0 works and errors say which port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise EnvironmentProblem(
+            f"cannot listen on {host}:{port} ({exc.strerror})",
+            hint="choose another port, or stop what is using it",
+        ) from None
+    sock.listen(512)
+    sock.setblocking(False)
+    return sock
+
+
+class IntakeServer:
+    def __init__(
+        self,
+        workspace: Workspace,
+        options: ServeOptions,
+        resolver: Resolver | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.workspace = workspace
+        self.options = options
+        self.clock = clock
+        if resolver is None:
+            from trustkeep.intake.resolver import DnsResolver
+
+            resolver = DnsResolver()
+        self.matcher = CanaryMatcher(workspace)
+        self.spool = Spool(workspace, options.spool_limit)
+        self.pipeline = Pipeline(workspace, self.matcher, self.spool)
+        self.processor = Processor(workspace, self.spool, resolver, clock)
+        self.spool.on_commit = self.processor.wake
+        if options.hold:
+            self.processor.paused.set()
+        self.smtp_port = 0
+        self.http_port: int | None = None
+        self._smtp: asyncio.base_events.Server | None = None
+        self._http: Any = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._deliveries: Any = None
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        opts = self.options
+        await asyncio.to_thread(self.matcher.refresh, True)
+        smtp_sock = bind(opts.smtp_host, opts.smtp_port)
+        http_sock = bind(opts.http_host, opts.http_port) if opts.http_port is not None else None
+        tls = tls_context(opts.tls_cert, opts.tls_key) if opts.tls_cert and opts.tls_key else None
+        handler = Handler(self.pipeline, self.clock)
+        loop = asyncio.get_running_loop()
+        self._smtp = await loop.create_server(
+            smtp_factory(handler, opts.hostname, tls), sock=smtp_sock
+        )
+        self.smtp_port = smtp_sock.getsockname()[1]
+        self.processor.start()
+        self._start_deliveries()
+        self._tasks.append(loop.create_task(self._housekeeping()))
+        if http_sock is not None:
+            self.http_port = http_sock.getsockname()[1]
+            self._tasks.append(loop.create_task(self._serve_http(http_sock)))
+        log.info("listening: smtp %s:%s", opts.smtp_host, self.smtp_port)
+
+    def _start_deliveries(self) -> None:
+        section = getattr(self.workspace.model, "alerts", None)
+        if not getattr(section, "outputs", None):
+            return
+        from trustkeep.notify.worker import DeliveryWorker
+
+        self._deliveries = DeliveryWorker(
+            self.workspace.store, section, self.workspace.audit, clock=self.clock, idle_seconds=2.0
+        )
+        self._deliveries.start()
+
+    async def _serve_http(self, sock: socket.socket) -> None:
+        import uvicorn
+
+        from trustkeep.web.app import create_app
+
+        app = create_app(self.workspace, intake=self.pipeline)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        self._http = uvicorn.Server(config)
+        self._http.install_signal_handlers = lambda: None
+        await self._http.serve(sockets=[sock])
+
+    async def _housekeeping(self) -> None:
+        """Pick up new canaries (exports made while serving) and save counters."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.options.refresh_seconds)
+            try:
+                await asyncio.to_thread(self.matcher.refresh)
+                await asyncio.to_thread(self.pipeline.flush_counters)
+            except Exception as exc:
+                log.error("housekeeping failed (%s)", type(exc).__name__)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._http is not None:
+            self._http.should_exit = True
+        if self._smtp is not None:
+            self._smtp.close()
+            await self._smtp.wait_closed()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 10)
+        await asyncio.to_thread(self.processor.stop)
+        if self._deliveries is not None:
+            await asyncio.to_thread(self._deliveries.stop)
+        await asyncio.to_thread(self.pipeline.flush_counters)
+
+
+class ServerThread:
+    """Run an IntakeServer on its own event loop in a thread (the demo, tests, benches)."""
+
+    def __init__(self, server: IntakeServer) -> None:
+        self.server = server
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="trustkeep-serve", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self.server.start())
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        self._loop.run_forever()
+
+    def start(self, timeout: float = 30.0) -> ServerThread:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise EnvironmentProblem("the server did not start in time")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self) -> None:
+        future = asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop)
+        future.result(60)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(30)
+        self._loop.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

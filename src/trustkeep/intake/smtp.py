@@ -1,0 +1,122 @@
+"""The SMTP channel: an aiosmtpd handler in front of the pipeline.
+
+It accepts mail for any local part at the canary domains (a 550 there would
+tell a prober which addresses are canaries), refuses every other domain (never
+an open relay), caps recipients and size, defers everyone with a 451 while the
+spool is full (back-pressure, never loss) and answers 250 to canary mail only
+once it is durably spooled.
+"""
+
+from __future__ import annotations
+
+import ssl
+import weakref
+from collections.abc import Callable
+from datetime import datetime
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from trustkeep.intake.matcher import CanaryHit
+from trustkeep.intake.message import Inbound
+from trustkeep.intake.pipeline import Pipeline
+
+MAX_RECIPIENTS = 100
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+IDENT = "Trustkeep intake"
+
+OK = "250 2.0.0 OK"
+ACCEPTED = "250 2.0.0 Message accepted"
+RELAY_DENIED = "550 5.7.1 Relaying denied"
+TOO_MANY = "452 4.5.3 Too many recipients"
+BUSY = "451 4.3.2 System busy, try again later"
+FAILED = "451 4.3.0 Temporary failure, try again later"
+
+
+class Handler:
+    """aiosmtpd hooks; no business rules beyond what the protocol needs."""
+
+    def __init__(self, pipeline: Pipeline, clock: Callable[[], datetime]) -> None:
+        self.pipeline = pipeline
+        self.clock = clock
+        self._hits: weakref.WeakKeyDictionary[Envelope, list[CanaryHit]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.pipeline.spool.full:
+            self.pipeline.counts["deferred_mail"] += 1
+            return BUSY
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        self._hits[envelope] = []
+        return OK
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if not self.pipeline.accepts_domain(address):
+            self.pipeline.counts["relay_denied"] += 1
+            return RELAY_DENIED
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return TOO_MANY
+        try:
+            hits = await self.pipeline.match(address)
+        except Exception:
+            return FAILED
+        self._hits.setdefault(envelope, []).extend(hits)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return OK
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        peer = session.peer[0] if isinstance(session.peer, tuple) else None
+        message = Inbound(
+            channel="smtp",
+            received_at=self.clock(),
+            raw=bytes(raw),
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            peer_ip=peer,
+            helo=session.host_name,
+        )
+        hits = tuple(dict.fromkeys(self._hits.pop(envelope, [])))
+        try:
+            accepted = await self.pipeline.submit(message, hits)
+        except Exception:
+            return FAILED
+        if accepted.reason == "spool_full":
+            return BUSY
+        return ACCEPTED
+
+
+def smtp_factory(
+    handler: Handler, hostname: str | None = None, tls: ssl.SSLContext | None = None
+) -> Callable[[], SMTP]:
+    """A protocol factory for `loop.create_server`: one SMTP session per connection."""
+
+    def make() -> SMTP:
+        return SMTP(
+            handler,
+            data_size_limit=MAX_MESSAGE_BYTES,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname=hostname,
+            ident=IDENT,
+            tls_context=tls,
+            timeout=60,
+        )
+
+    return make
+
+
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """STARTTLS is offered only when a certificate is configured."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
