@@ -48,10 +48,14 @@ class Target:
 
 
 def _embedded(ip: IPAddress) -> Iterable[IPAddress]:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        # The kernel connects an IPv4-mapped address to the IPv4 address inside.
+        yield ip.ipv4_mapped
+        return
     yield ip
     if isinstance(ip, ipaddress.IPv6Address):
-        # IPv4-mapped, 6to4 and Teredo addresses reach the IPv4 address inside.
-        for inner in (ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())):
+        # 6to4 and Teredo addresses route to the IPv4 addresses they embed.
+        for inner in (ip.sixtofour, *(ip.teredo or ())):
             if inner is not None:
                 yield inner
 
