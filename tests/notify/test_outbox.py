@@ -45,7 +45,7 @@ def _alerting(receiver: Receiver, **extra: Any) -> Alerting:
 
 
 def _worker(ws: Workspace, alerting: Alerting) -> DeliveryWorker:
-    return DeliveryWorker(ws, alerting=alerting, rng=random.Random(5), environ={})
+    return DeliveryWorker(ws.store, alerting, ws.audit, rng=random.Random(5), environ={})
 
 
 def _state(ws: Workspace, alert_id: str = "al-1") -> list[Any]:
@@ -188,7 +188,7 @@ def test_a_silent_receiver_never_blocks_enqueue(workspace: Workspace, receiver: 
     receiver.hang = True
     alerting = _alerting(receiver)
     raise_alert(workspace.store, alerting.outputs)
-    worker = DeliveryWorker(workspace, alerting=alerting, environ={})
+    worker = DeliveryWorker(workspace.store, alerting, workspace.audit, environ={})
     worker.start()
     try:
         _poll(receiver.hanging.is_set, "the worker to reach the receiver")
@@ -207,7 +207,9 @@ def test_a_silent_receiver_never_blocks_enqueue(workspace: Workspace, receiver: 
 
 def test_the_worker_thread_delivers_when_woken(workspace: Workspace, receiver: Receiver) -> None:
     alerting = _alerting(receiver)
-    worker = DeliveryWorker(workspace, alerting=alerting, environ={}, idle_seconds=600)
+    worker = DeliveryWorker(
+        workspace.store, alerting, workspace.audit, environ={}, idle_seconds=600
+    )
     worker.start()
     try:
         raise_alert(workspace.store, alerting.outputs, now=workspace.clock())

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from trustkeep.audit.events import AuditLog
-from trustkeep.clock import Clock
+from trustkeep.clock import Clock, utc_now
 from trustkeep.errors import TrustkeepError
 from trustkeep.model.alerting import Alerting, Output
 from trustkeep.notify.errors import DeliveryFailed
@@ -29,7 +29,6 @@ from trustkeep.notify.payload import alert_payload
 from trustkeep.notify.send import deliver
 from trustkeep.store import Store
 from trustkeep.store.tables import alerts
-from trustkeep.workspace import Workspace
 
 Sender = Callable[[Output, Mapping[str, Any]], None]
 ACTOR = "trustkeep:notify"
@@ -48,20 +47,21 @@ class DeliveryWorker:
 
     def __init__(
         self,
-        workspace: Workspace,
+        store: Store,
+        alerting: Alerting,
+        audit: AuditLog,
         *,
-        alerting: Alerting | None = None,
-        clock: Clock | None = None,
+        clock: Clock = utc_now,
         rng: random.Random | None = None,
         sender: Sender | None = None,
         batch: int = 20,
         idle_seconds: float = 5.0,
         environ: Mapping[str, str] = os.environ,
     ) -> None:
-        self.store: Store = workspace.store
-        self.alerting = alerting or workspace.model.alerts
-        self.audit: AuditLog = workspace.audit
-        self.clock = clock or workspace.clock
+        self.store = store
+        self.alerting = alerting
+        self.audit = audit
+        self.clock = clock
         self.rng = rng or random.Random()
         self.sender = sender or (lambda output, payload: deliver(output, payload, environ=environ))
         self.batch = batch
