@@ -29,7 +29,7 @@ from trustkeep.intake.mime_parse import (
     unfold,
 )
 
-__all__ = ["MAX_RAW_KEPT", "Evidence", "mask_address", "masked", "parse"]
+__all__ = ["MAX_RAW_KEPT", "Evidence", "from_domain_of", "mask_address", "masked", "parse"]
 
 MAX_RAW_KEPT = 256 * 1024  # compressed raw message kept up to this many bytes (zlib)
 MAX_VALUE_CHARS = 4096
@@ -112,7 +112,7 @@ def parse(raw: bytes) -> Evidence:
     """Evidence from raw message bytes; never raises, whatever the bytes."""
     raw = bytes(raw)
     raw_zlib = _compress_bounded(raw)
-    base = {
+    base: dict[str, Any] = {
         "body_sha256": hashlib.sha256(split_body(raw)).hexdigest(),
         "size": len(raw),
         "raw_zlib": raw_zlib,
@@ -137,6 +137,22 @@ def parse(raw: bytes) -> Evidence:
             defects=tuple(notes.defects),
             **base,
         )
+
+
+def from_domain_of(raw: bytes) -> str | None:
+    """The From domain as `parse` finds it, reading the header block only; never raises."""
+    try:
+        notes = Notes()
+        message = parse_message(bytes(raw), notes, headers_only=True)
+        for name, value in message.raw_items():
+            if str(name).strip().lower() == "from":
+                obj = header_object("from", str(value), notes)
+                text = clean_text(str(obj)) if obj is not None else clean_text(unfold(str(value)))
+                found = _addresses(obj, text)
+                return _domain_of(found[0]) if found else None
+    except Exception:  # no From domain is a verdict too (DMARC "none")
+        return None
+    return None
 
 
 def _compress_bounded(raw: bytes) -> bytes:

@@ -43,7 +43,7 @@ def _mask_word(word: str) -> str:
 
 
 def mask_address(address: str) -> str:
-    """"jane.doe@example.com" -> "j***@e***.com": deterministic, no identifying part left."""
+    """ "jane.doe@example.com" -> "j***@e***.com": deterministic, no identifying part left."""
     local, at, domain = address.strip().rpartition("@")
     if not at:
         return _mask_word(domain)

@@ -110,9 +110,10 @@ def bound_input(raw: bytes, notes: Notes) -> tuple[bytes, bool]:
     return b"".join(out), headers_only
 
 
-def parse_message(raw: bytes, notes: Notes) -> Message:
+def parse_message(raw: bytes, notes: Notes, *, headers_only: bool = False) -> Message:
     """Parse with policy.default, falling back to compat32, then to headers only."""
-    data, headers_only = bound_input(raw, notes)
+    data, too_many = bound_input(raw, notes)
+    headers_only = headers_only or too_many
     attempts = (
         (policy.default, headers_only),
         (policy.compat32, headers_only),
@@ -129,7 +130,7 @@ def parse_message(raw: bytes, notes: Notes) -> Message:
 def header_object(name: str, value: str, notes: Notes) -> object | None:
     """The policy.default header object for a (capped) raw value, None when it cannot parse."""
     try:
-        header = policy.default.header_factory(name, clean_text(value[:MAX_FIELD_BYTES]))
+        header: object = policy.default.header_factory(name, clean_text(value[:MAX_FIELD_BYTES]))
     except Exception as exc:
         notes.add(f"HeaderError:{type(exc).__name__}")
         return None
