@@ -52,12 +52,15 @@ class RecordingIntake:
 
     answer: Accepted = field(default_factory=lambda: Accepted(True, 1))
     submitted: list[Inbound] = field(default_factory=list)
+    fail: bool = False
 
     async def is_canary(self, address: str) -> bool:
         return address == CANARY
 
     async def submit(self, message: Inbound) -> Accepted:
         self.submitted.append(message)
+        if self.fail:
+            raise RuntimeError("database unavailable")
         return self.answer
 
 
@@ -279,6 +282,16 @@ def test_spool_full_is_503_and_the_providers_retry_gets_in_once(hx: Harness) -> 
     assert len(hx.intake.submitted) == 2
     hx.intake.submitted.clear()
     assert_refused(post_form(hx.client, "/inbound/mailgun", fields), 403, hx)
+
+
+def test_intake_failure_is_an_error_and_the_retry_gets_in(hx: Harness) -> None:
+    hx.intake.fail = True
+    fields = mailgun_fields()
+    with pytest.raises(RuntimeError):
+        post_form(hx.client, "/inbound/mailgun", fields)
+    hx.intake.fail = False
+    hx.clock.now = NOW + timedelta(minutes=15)
+    assert post_form(hx.client, "/inbound/mailgun", fields).status_code == 200
 
 
 def test_mailgun_malformed_signed_post_is_406(hx: Harness) -> None:

@@ -156,6 +156,9 @@ async def _handle(
             provider.ledger.commit(key, now)  # authentic but unusable: never again
         # The message names the field at fault, never its value.
         return _refused(provider, exc.code, exc.message, provider.malformed_status, exc.message)
+    except BaseException:
+        _settle(provider, key, now, handled=False)  # a bug must not burn the provider's retry
+        raise
     try:
         accepted = await intake.submit(message)
     except BaseException:
