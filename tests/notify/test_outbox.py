@@ -79,6 +79,21 @@ def test_enqueue_adds_a_row_per_output_that_wants_the_event(workspace: Workspace
     assert rows[0].next_attempt_at == T0
 
 
+def test_updates_coalesce_into_an_untried_delivery(
+    workspace: Workspace, receiver: Receiver
+) -> None:
+    alerting = _alerting(receiver)
+    raise_alert(workspace.store, alerting.outputs)
+    with workspace.store.write() as conn:
+        assert enqueue(conn, alerting.outputs, "al-1", "updated", T0) == 0
+    assert _worker(workspace, alerting).run_once(T0) == 1
+    with workspace.store.write() as conn:
+        assert enqueue(conn, alerting.outputs, "al-1", "updated", T0) == 1
+        assert enqueue(conn, alerting.outputs, "al-1", "updated", T0) == 0
+        assert enqueue(conn, alerting.outputs, "al-1", "resolved", T0) == 1
+    assert [d.event for d in _state(workspace)] == ["raised", "updated", "resolved"]
+
+
 def test_a_flaky_receiver_is_retried_with_backoff(workspace: Workspace, receiver: Receiver) -> None:
     alerting = _alerting(receiver)
     raise_alert(workspace.store, alerting.outputs)

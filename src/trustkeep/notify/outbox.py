@@ -67,9 +67,15 @@ class Delivery:
 def enqueue(
     conn: Connection, outputs: Sequence[Output], alert_id: str, event: str, now: datetime
 ) -> int:
-    """Add one pending delivery per output that wants `event`; returns how many."""
+    """Add one pending delivery per output that wants `event`; returns how many.
+
+    An `updated` event is coalesced into a raised or updated delivery of the same
+    alert that has not been tried yet: payloads are built from the alert when they
+    are sent, so that one already carries the update.
+    """
     if event not in EVENTS:
         raise ValueError(f"unknown alert event {event!r}")
+    waiting = _untried(conn, alert_id) if event == "updated" else set()
     rows = [
         {
             "alert_id": alert_id,
@@ -81,11 +87,22 @@ def enqueue(
             "created_at": utc(now),
         }
         for output in outputs
-        if event in output.events
+        if event in output.events and output.id not in waiting
     ]
     if rows:
         conn.execute(insert(alert_deliveries), rows)
     return len(rows)
+
+
+def _untried(conn: Connection, alert_id: str) -> set[str]:
+    query = (
+        select(alert_deliveries.c.output_id)
+        .where(alert_deliveries.c.alert_id == alert_id)
+        .where(alert_deliveries.c.status == PENDING)
+        .where(alert_deliveries.c.attempts == 0)
+        .where(alert_deliveries.c.event.in_(("raised", "updated")))
+    )
+    return set(conn.execute(query).scalars())
 
 
 def due(conn: Connection, now: datetime, limit: int) -> list[Delivery]:

@@ -169,5 +169,9 @@ class DeliveryWorker:
                 # A database hiccup: try again on the next round rather than die.
                 log.warning("alert delivery round failed: %s", exc)
                 busy = False
+            except Exception as exc:
+                # Only the type: an unexpected message might quote a value.
+                log.error("alert delivery round failed (%s)", type(exc).__name__)
+                busy = False
             if not busy:
                 self._wake.wait(self.idle_seconds)
