@@ -18,6 +18,7 @@ from trustkeep.cli import (
     audit_cmds,
     export_cmds,
     keys_cmds,
+    map_cmds,
     serve_cmds,
     vault_cmds,
     workspace_cmds,
@@ -44,6 +45,7 @@ app.add_typer(audit_cmds.audit, name="audit", help="Read and verify the audit lo
 app.add_typer(alerts_cmds.alerts_app, name="alerts", help="Alerts raised by canary mail.")
 app.add_typer(alerts_cmds.sightings_app, name="sightings", help="Canary mail received.")
 app.add_typer(workspace_cmds.db, name="db", help="Database schema migrations.")
+app.add_typer(map_cmds.map_app, name="map", help="The data map: check, diagram, diff, blast.")
 
 
 def _fail(argv: list[str], code: int, kind: str, message: str, hint: str | None = None) -> int:
