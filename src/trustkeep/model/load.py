@@ -1,8 +1,16 @@
-"""Read trustkeep.yaml safely and report errors with file, line and reason."""
+"""Read trustkeep.yaml safely and report errors with file, line and reason.
+
+Three gates, in order: safe YAML (size-limited, duplicate keys refused), the
+published JSON Schema (jsonschema, Draft 2020-12: shapes, types, unknown keys
+with "did you mean"), then the pydantic models (cross-references, durations).
+Every error names the file and line it comes from, fragments included.
+"""
 
 from __future__ import annotations
 
 import difflib
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +19,60 @@ from pydantic import BaseModel, ValidationError
 
 from trustkeep.errors import ModelError
 from trustkeep.model.document import Model
+from trustkeep.model.schema_check import line_of, problems
 
 MAX_BYTES = 4 * 1024 * 1024
+MAX_INCLUDES = 64
+# Aliases let a small file expand into a huge (or endless) tree: cap the nodes walked.
+MAX_NODES = 2_000_000
+MERGED_LISTS = ("boundaries", "systems", "partners", "flows", "accepted_risks")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _read_mapping(path: Path) -> tuple[str, dict[str, Any]]:
+@dataclass
+class _Sources:
+    """Where each part of the merged document came from, to name file:line in errors."""
+
+    path: Path
+    root: Any
+    items: dict[str, list[tuple[Path, Any]]] = field(default_factory=dict)
+
+    def add(self, path: Path, node: Any) -> None:
+        if not isinstance(node, yaml.MappingNode):
+            return
+        for key, value in node.value:
+            if key.value in MERGED_LISTS and isinstance(value, yaml.SequenceNode):
+                self.items.setdefault(key.value, []).extend((path, n) for n in value.value)
+
+    def scalar(self, value: str, nth: int) -> str | None:
+        """file:line of the nth scalar equal to `value` (for errors about the whole model)."""
+        seen = 0
+        roots = [(self.path, self.root)]
+        roots += [(p, n) for entries in self.items.values() for p, n in entries]
+        for path, node in roots:
+            todo = [node]
+            while todo:
+                current = todo.pop(0)
+                if isinstance(current, yaml.ScalarNode) and current.value == value:
+                    if seen == nth:
+                        return f"{path}:{current.start_mark.line + 1}"
+                    seen += 1
+                elif isinstance(current, yaml.MappingNode):
+                    todo.extend(v for pair in current.value for v in pair)
+                elif isinstance(current, yaml.SequenceNode):
+                    todo.extend(current.value)
+        return None
+
+    def where(self, loc: tuple[int | str, ...]) -> str:
+        if len(loc) >= 2 and isinstance(loc[1], int) and str(loc[0]) in self.items:
+            entries = self.items[str(loc[0])]
+            if loc[1] < len(entries):
+                path, node = entries[loc[1]]
+                return f"{path}:{line_of(node, loc[2:])}"
+        return f"{self.path}:{line_of(self.root, loc)}"
+
+
+def _read_mapping(path: Path) -> tuple[Any, dict[str, Any]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -25,7 +81,8 @@ def _read_mapping(path: Path) -> tuple[str, dict[str, Any]]:
         raise ModelError(f"{path}: larger than {MAX_BYTES // 1024 // 1024} MiB")
     try:
         text = raw.decode("utf-8")
-        _refuse_duplicate_keys(path, yaml.compose(text, Loader=_LOADER))
+        node = yaml.compose(text, Loader=_LOADER)
+        _refuse_duplicate_keys(path, node)
         data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C if built)
     except UnicodeDecodeError:
         raise ModelError(f"{path}: not UTF-8 text") from None
@@ -33,16 +90,14 @@ def _read_mapping(path: Path) -> tuple[str, dict[str, Any]]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise ModelError(f"{where}: {getattr(exc, 'problem', None) or 'invalid YAML'}") from None
+    except RecursionError:
+        raise ModelError(f"{path}: nested too deeply") from None
     if not isinstance(data, dict):
         raise ModelError(f"{path}:1: expected a mapping of keys at the top")
-    return text, data
+    return node, data
 
 
-MERGED_LISTS = ("boundaries", "systems", "partners", "flows", "accepted_risks")
-MAX_INCLUDES = 64
-
-
-def _resolve_includes(path: Path, data: dict[str, Any]) -> None:
+def _resolve_includes(path: Path, data: dict[str, Any], sources: _Sources) -> None:
     """Merge `include:`d fragments (lists of boundaries, systems, partners, flows, risks).
 
     Fragments resolve inside the model's folder only, may include others, never in a
@@ -61,7 +116,7 @@ def _resolve_includes(path: Path, data: dict[str, Any]) -> None:
         seen.add(target)
         if len(seen) > MAX_INCLUDES:
             raise ModelError(f"{path}: more than {MAX_INCLUDES} included files")
-        _, fragment = _read_mapping(target)
+        node, fragment = _read_mapping(target)
         for key, value in fragment.items():
             if key == "include":
                 pending.extend((target, sub) for sub in _include_list(target, value))
@@ -74,6 +129,7 @@ def _resolve_includes(path: Path, data: dict[str, Any]) -> None:
                 raise ModelError(
                     f"{target}: a fragment may only add {', '.join(MERGED_LISTS)}; found {key!r}"
                 )
+        sources.add(target, node)
 
 
 def _include_list(where: Path, value: Any) -> list[str]:
@@ -86,28 +142,45 @@ def _include_list(where: Path, value: Any) -> list[str]:
 
 def load_model(path: Path) -> Model:
     """Parse and validate a model file; every error names `file:line` and what is wrong."""
-    text, data = _read_mapping(path)
-    _resolve_includes(path, data)
+    node, data = _read_mapping(path)
+    sources = _Sources(path, node)
+    sources.add(path, node)
+    _resolve_includes(path, data, sources)
+    found = problems(data)
+    if found:
+        first = found[0]
+        location = ".".join(str(part) for part in first.path) or "(top)"
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise ModelError(f"{sources.where(first.path)}: {location}: {first.message}{more}")
     try:
         return Model.model_validate(data)
     except ValidationError as exc:
         # An unknown key usually explains the "missing" errors around it: report it first.
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        first = errors[0]
-        location = ".".join(str(part) for part in first["loc"]) or "(top)"
-        line = _line_of(yaml.compose(text, Loader=_LOADER), first["loc"])
-        message = first["msg"]
-        if first["type"] == "extra_forbidden":
-            message = "unknown key" + _did_you_mean(str(first["loc"][-1]))
+        first_error = errors[0]
+        loc = tuple(first_error["loc"])
+        location = ".".join(str(part) for part in loc) or "(top)"
+        message = first_error["msg"]
+        if first_error["type"] == "extra_forbidden":
+            message = "unknown key" + _did_you_mean(str(loc[-1]))
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ModelError(f"{path}:{line}: {location}: {message}{more}") from None
+        where = sources.where(loc)
+        names = re.findall(r"'([a-z0-9_-]+)'", message)
+        if not loc and names:
+            # A cross-reference error: point at the name it is about, not the top.
+            where = sources.scalar(names[-1], 1 if "twice" in message else 0) or where
+        raise ModelError(f"{where}: {location}: {message}{more}") from None
 
 
 def _refuse_duplicate_keys(path: Path, node: Any) -> None:
     """YAML lets a repeated key silently win; in a policy file that hides mistakes."""
     todo = [node]
+    walked = 0
     while todo:
         current = todo.pop()
+        walked += 1
+        if walked > MAX_NODES:
+            raise ModelError(f"{path}: more than {MAX_NODES} values (aliases expanding?)")
         if isinstance(current, yaml.MappingNode):
             seen: set[str] = set()
             for key, value in current.value:
@@ -125,9 +198,9 @@ def _refuse_duplicate_keys(path: Path, node: Any) -> None:
 def _known_keys(model: type[BaseModel], seen: set[str] | None = None) -> set[str]:
     """Every key name the model accepts, at any depth (for "did you mean")."""
     seen = set() if seen is None else seen
-    for name, field in model.model_fields.items():
-        seen.add(name)
-        for candidate in (field.annotation, *getattr(field.annotation, "__args__", ())):
+    for name, info in model.model_fields.items():
+        seen.add(info.alias or name)
+        for candidate in (info.annotation, *getattr(info.annotation, "__args__", ())):
             for inner in (candidate, *getattr(candidate, "__args__", ())):
                 if isinstance(inner, type) and issubclass(inner, BaseModel) and inner is not model:
                     _known_keys(inner, seen)
@@ -137,24 +210,3 @@ def _known_keys(model: type[BaseModel], seen: set[str] | None = None) -> set[str
 def _did_you_mean(key: str) -> str:
     close = difflib.get_close_matches(key, sorted(_known_keys(Model)), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _line_of(node: Any, loc: tuple[int | str, ...]) -> int:
-    """The 1-based line of the YAML node at a pydantic location, or its nearest parent."""
-    line = (node.start_mark.line + 1) if node is not None else 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == part), None)
-            key = next((k for k, _ in node.value if k.value == part), None)
-            if match is None:
-                return line
-            line = (key.start_mark.line + 1) if key is not None else line
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                return line
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line

@@ -26,6 +26,9 @@ class Tier(Strict):
     plain_to: list[Role] | None = None
     max_retention: Duration | None = None
     transport: Literal["any", "encrypted"] = "any"
+    # Most people who may access a system holding this tier (the data-map checker's
+    # TK-ACCESS-001; the strictest tier defaults to 25 when unset).
+    max_access: int | None = Field(default=None, ge=0)
 
     @property
     def max_retention_days(self) -> int | None:
