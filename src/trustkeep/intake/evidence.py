@@ -186,16 +186,16 @@ def _parse(raw: bytes, notes: Notes, base: dict[str, Any]) -> Evidence:
     from_header = first("from")
     from_obj = next((o for n, o in decoded if n == "from"), None)
     from_addresses = _addresses(from_obj, from_header)
-    to: list[str] = []
+    to: dict[str, None] = {}  # ordered and deduplicated in linear time
     for (lname, obj), (_, text) in zip(decoded, headers, strict=True):
-        if lname in ("to", "cc"):
-            to.extend(a for a in _addresses(obj, text) if a not in to)
+        if lname in ("to", "cc") and len(to) < MAX_ADDRESSES:
+            to.update(dict.fromkeys(_addresses(obj, text)))
     return Evidence(
         message_id=message_id.strip()[:MAX_SUBJECT_CHARS] if message_id else None,
         subject=subject[:MAX_SUBJECT_CHARS] if subject is not None else None,
         from_header=from_header,
         from_domain=_domain_of(from_addresses[0]) if from_addresses else None,
-        to=tuple(to[:MAX_ADDRESSES]),
+        to=tuple(to)[:MAX_ADDRESSES],
         headers=tuple(headers),
         received=tuple(v for n, v in headers if n.lower() == "received"),
         links=tuple(_links(message, notes)),

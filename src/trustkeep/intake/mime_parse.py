@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
+from email.headerregistry import UnstructuredHeader
 from email.message import Message
 from email.parser import BytesParser
 
@@ -22,6 +23,8 @@ MAX_HEADER_FIELDS = 500  # per header block (the message's and each part's)
 MAX_FIELD_BYTES = 4096  # one header field of the message, folded lines included
 MAX_PART_FIELD_BYTES = 2048  # one header field of a MIME part
 MAX_HEADER_BYTES = 256 * 1024  # all header blocks together
+MAX_PART_HEADER_BYTES = 64 * 1024  # of which MIME parts' (parsed again at every access)
+MAX_STRUCTURED_BYTES = 64 * 1024  # header bytes decoded by the structured parsers
 MAX_MIME_DECLS = 64  # multipart/message declarations before we stop walking parts
 MAX_DEPTH = 20
 MAX_PARTS = 500
@@ -37,6 +40,7 @@ class Notes:
 
     defects: list[str] = field(default_factory=list)
     truncated: bool = False
+    structured_bytes: int = 0
 
     def add(self, name: str, *, truncated: bool = False) -> None:
         """Record a defect once (bounded) and optionally mark the evidence as truncated."""
@@ -77,7 +81,7 @@ def bound_input(raw: bytes, notes: Notes) -> tuple[bytes, bool]:
         notes.add("MessageTooLargeToParse", truncated=True)
     out: list[bytes] = []
     header_mode, top, skipping = True, True, False
-    fields = field_len = header_total = decls = 0
+    fields = field_len = header_total = part_total = decls = 0
     for line in data.splitlines(keepends=True):
         content = line.rstrip(b"\r\n")
         if not header_mode:
@@ -93,7 +97,11 @@ def bound_input(raw: bytes, notes: Notes) -> tuple[bytes, bool]:
         if content[:1] not in (b" ", b"\t"):
             fields += 1
             field_len = 0
-            skipping = fields > MAX_HEADER_FIELDS or header_total > MAX_HEADER_BYTES
+            skipping = (
+                fields > MAX_HEADER_FIELDS
+                or header_total > MAX_HEADER_BYTES
+                or (not top and part_total > MAX_PART_HEADER_BYTES)
+            )
             decls += len(_MIME_DECL.findall(content[:cap]))
         if skipping or field_len >= cap:
             notes.add("HeaderLimitReached", truncated=True)
@@ -103,6 +111,7 @@ def bound_input(raw: bytes, notes: Notes) -> tuple[bytes, bool]:
             notes.add("HeaderFieldTruncated", truncated=True)
         field_len += len(kept)
         header_total += len(kept)
+        part_total += 0 if top else len(kept)
         out.append(kept + line[len(content) :])
     headers_only = decls > MAX_MIME_DECLS
     if headers_only:
@@ -129,8 +138,19 @@ def parse_message(raw: bytes, notes: Notes, *, headers_only: bool = False) -> Me
 
 def header_object(name: str, value: str, notes: Notes) -> object | None:
     """The policy.default header object for a (capped) raw value, None when it cannot parse."""
+    value = value[:MAX_FIELD_BYTES]
     try:
-        header: object = policy.default.header_factory(name, clean_text(value[:MAX_FIELD_BYTES]))
+        structured = not issubclass(policy.default.header_factory[name], UnstructuredHeader)
+    except Exception:
+        structured = True
+    if structured:
+        # Structured parsing costs ~10 µs a byte: bound it per message, not just per field.
+        notes.structured_bytes += len(value)
+        if notes.structured_bytes > MAX_STRUCTURED_BYTES:
+            notes.add("HeaderDecodeBudgetReached", truncated=True)
+            return None
+    try:
+        header: object = policy.default.header_factory(name, clean_text(value))
     except Exception as exc:
         notes.add(f"HeaderError:{type(exc).__name__}")
         return None
