@@ -17,6 +17,7 @@ from email import policy
 from email.headerregistry import UnstructuredHeader
 from email.message import Message
 from email.parser import BytesParser
+from typing import Any
 
 MAX_PARSE_BYTES = 4 * 1024 * 1024  # the parser sees at most this much of a message
 MAX_HEADER_FIELDS = 500  # per header block (the message's and each part's)
@@ -140,7 +141,8 @@ def header_object(name: str, value: str, notes: Notes) -> object | None:
     """The policy.default header object for a (capped) raw value, None when it cannot parse."""
     value = value[:MAX_FIELD_BYTES]
     try:
-        structured = not issubclass(policy.default.header_factory[name], UnstructuredHeader)
+        registry: Any = policy.default.header_factory  # a HeaderRegistry, typed as a callable
+        structured = not issubclass(registry[name], UnstructuredHeader)
     except Exception:
         structured = True
     if structured:
