@@ -15,11 +15,13 @@ import typer
 
 from trustkeep.cli import (
     alerts_cmds,
+    apikeys_cmds,
     audit_cmds,
     export_cmds,
     keys_cmds,
     map_cmds,
     serve_cmds,
+    users_cmds,
     vault_cmds,
     workspace_cmds,
 )
@@ -45,6 +47,8 @@ app.add_typer(audit_cmds.audit, name="audit", help="Read and verify the audit lo
 app.add_typer(alerts_cmds.alerts_app, name="alerts", help="Alerts raised by canary mail.")
 app.add_typer(alerts_cmds.sightings_app, name="sightings", help="Canary mail received.")
 app.add_typer(workspace_cmds.db, name="db", help="Database schema migrations.")
+app.add_typer(users_cmds.users, name="users", help="Console users and their roles.")
+app.add_typer(apikeys_cmds.apikeys, name="apikeys", help="API keys with scopes.")
 app.add_typer(map_cmds.map_app, name="map", help="The data map: check, diagram, diff, blast.")
 
 
