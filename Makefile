@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The demo story (a breach caught by its canaries), then the server on that workspace.
 demo: $(STAMP)
-	$(BIN)/python -m trustkeep.demo
+	env -u TRUSTKEEP_DATABASE_URL $(BIN)/trustkeep demo --home .trustkeep-demo --reset
+	env -u TRUSTKEEP_DATABASE_URL $(BIN)/trustkeep serve --home .trustkeep-demo
 
 test: $(STAMP) lint typecheck unit
 

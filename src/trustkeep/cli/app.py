@@ -17,6 +17,7 @@ from trustkeep.cli import (
     alerts_cmds,
     apikeys_cmds,
     audit_cmds,
+    demo_cmds,
     export_cmds,
     keys_cmds,
     map_cmds,
@@ -39,6 +40,7 @@ workspace_cmds.register(app)
 vault_cmds.register(app)
 export_cmds.register(app)
 serve_cmds.register(app)
+demo_cmds.register(app)
 app.add_typer(export_cmds.exports_app, name="exports", help="Exports made and their manifests.")
 app.add_typer(export_cmds.canaries_app, name="canaries", help="Canaries (privileged).")
 app.add_typer(vault_cmds.subjects, name="subjects", help="Look up, reveal, erase, count.")
@@ -47,9 +49,9 @@ app.add_typer(audit_cmds.audit, name="audit", help="Read and verify the audit lo
 app.add_typer(alerts_cmds.alerts_app, name="alerts", help="Alerts raised by canary mail.")
 app.add_typer(alerts_cmds.sightings_app, name="sightings", help="Canary mail received.")
 app.add_typer(workspace_cmds.db, name="db", help="Database schema migrations.")
+app.add_typer(map_cmds.map_app, name="map", help="The data map: check, diagram, diff, blast.")
 app.add_typer(users_cmds.users, name="users", help="Console users and their roles.")
 app.add_typer(apikeys_cmds.apikeys, name="apikeys", help="API keys with scopes.")
-app.add_typer(map_cmds.map_app, name="map", help="The data map: check, diagram, diff, blast.")
 
 
 def _fail(argv: list[str], code: int, kind: str, message: str, hint: str | None = None) -> int:

@@ -45,6 +45,10 @@ def serve(
     hostname: Annotated[
         str | None, typer.Option(help="Name the SMTP banner gives (default: this host's).")
     ] = None,
+    dns_zone: Annotated[
+        Path | None,
+        typer.Option(help="Evaluate SPF/DKIM/DMARC against this JSON zone file, not DNS."),
+    ] = None,
     hold: Annotated[
         bool, typer.Option(help="Accept and spool mail but do not process it (maintenance).")
     ] = False,
@@ -73,8 +77,13 @@ def serve(
         hostname=hostname,
         hold=hold,
     )
+    resolver = None
+    if dns_zone is not None:
+        from trustkeep.intake.zonefile import load_zone
+
+        resolver = load_zone(dns_zone)
     with workspace(home, keyring) as ws:
-        asyncio.run(_run(IntakeServer(ws, options), json_out))
+        asyncio.run(_run(IntakeServer(ws, options, resolver=resolver), json_out))
 
 
 async def _run(server: IntakeServer, json_out: bool) -> None:

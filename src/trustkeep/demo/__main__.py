@@ -1,5 +1,7 @@
-"""`python -m trustkeep.demo`: the end-to-end tour (see tour.py)."""
+"""`python -m trustkeep.demo [...]` is `trustkeep demo [...]` (see story.py)."""
 
-from trustkeep.demo.tour import main
+import sys
 
-main()
+from trustkeep.cli.app import run
+
+sys.exit(run(["demo", *sys.argv[1:]]))

@@ -8,6 +8,8 @@ is only a candidate; it is confirmed by decrypting the canary's stored email.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -39,10 +41,10 @@ class CanaryMatcher:
         self._index: dict[tuple[int, int], list[str]] = {}
         self._version: tuple[int, str] | None = None
         self._codec: Codec | None = None
-        # normalised-address digests -> confirmed hits (no address kept in memory).
-        self._confirmed: OrderedDict[tuple[tuple[int, int], ...], tuple[CanaryHit, ...]] = (
-            OrderedDict()
-        )
+        # Keyed digests of normalised addresses -> confirmed hits. Not the blind-index
+        # pairs: those collide on purpose, and a collision must not inherit a hit.
+        self._cache_key = os.urandom(32)
+        self._confirmed: OrderedDict[bytes, tuple[CanaryHit, ...]] = OrderedDict()
         self.domains = frozenset(d.lower().rstrip(".") for d in workspace.model.canaries.domains)
 
     def refresh(self, force: bool = False) -> bool:
@@ -88,14 +90,15 @@ class CanaryMatcher:
     def confirm(self, address: str) -> tuple[CanaryHit, ...]:
         """The canaries whose email really is `address` (decrypts each candidate)."""
         pairs = self._pairs(address)
+        wanted = normalise(CATEGORY, address)
+        digest = hashlib.blake2b(wanted.encode(), key=self._cache_key, digest_size=32).digest()
         with self._lock:
-            if pairs in self._confirmed:
-                self._confirmed.move_to_end(pairs)
-                return self._confirmed[pairs]
+            if digest in self._confirmed:
+                self._confirmed.move_to_end(digest)
+                return self._confirmed[digest]
         ids = sorted({c for pair in pairs for c in self._index.get(pair, ())})
         hits: list[CanaryHit] = []
         if ids and self._codec is not None:
-            wanted = normalise(CATEGORY, address)
             with self.workspace.store.read() as conn:
                 for row in conn.execute(select(canaries).where(canaries.c.id.in_(ids))):
                     email = self._codec.open(row, only=CATEGORY).get(CATEGORY, "")
@@ -103,7 +106,7 @@ class CanaryMatcher:
                         hits.append(CanaryHit(row.id, row.partner_id))
         found = tuple(hits)
         with self._lock:
-            self._confirmed[pairs] = found
+            self._confirmed[digest] = found
             while len(self._confirmed) > CONFIRMED_CACHE:
                 self._confirmed.popitem(last=False)
         return found

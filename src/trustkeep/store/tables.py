@@ -11,8 +11,8 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
-    Integer,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -168,6 +168,8 @@ spool = Table(
     Column("channel", String(40), nullable=False),
     Column("key_id", BigInteger, nullable=False),
     Column("sealed", LargeBinary, nullable=False),
+    # Never reuse an id: messages.spool_id records which spool row each came from.
+    sqlite_autoincrement=True,
 )
 Index("ix_spool_order", spool.c.priority, spool.c.id)
 

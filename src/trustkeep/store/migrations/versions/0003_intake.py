@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(40), nullable=False),
         sa.Column("key_id", sa.BigInteger, nullable=False),
         sa.Column("sealed", sa.LargeBinary, nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_spool_order", "spool", ["priority", "id"])
     op.create_table(
