@@ -21,7 +21,6 @@ from trustkeep.model.durations import parse_days
 from trustkeep.store.tables import alerts, export_canaries, exports, sightings
 from trustkeep.workspace import Workspace
 
-DEFAULT_WINDOW_DAYS = 1
 MAX_LISTED = 50  # senders and authentication results kept per alert
 
 
@@ -98,9 +97,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def window(workspace: Workspace) -> timedelta:
-    section = getattr(workspace.model, "alerts", None)
-    text = getattr(section, "dedup_window", None)
-    return timedelta(days=parse_days(text) if text else DEFAULT_WINDOW_DAYS)
+    return timedelta(days=workspace.model.alerts.dedup_days)
 
 
 def record(workspace: Workspace, conn: Connection, hit: Hit, now: datetime) -> Recorded:
@@ -250,8 +247,7 @@ def _merge(items: list[Any], item: Any) -> list[Any]:
 def _notify(
     workspace: Workspace, conn: Connection, alert_id: str, event: str, now: datetime
 ) -> None:
-    section = getattr(workspace.model, "alerts", None)
-    outputs = list(getattr(section, "outputs", []) or [])
+    outputs = workspace.model.alerts.outputs
     if not outputs:
         return
     from trustkeep.notify.outbox import enqueue

@@ -113,8 +113,8 @@ class IntakeServer:
         log.info("listening: smtp %s:%s", opts.smtp_host, self.smtp_port)
 
     def _start_deliveries(self) -> None:
-        section = getattr(self.workspace.model, "alerts", None)
-        if not getattr(section, "outputs", None):
+        section = self.workspace.model.alerts
+        if not section.outputs:
             return
         from trustkeep.notify.worker import DeliveryWorker
 
@@ -122,6 +122,7 @@ class IntakeServer:
             self.workspace.store, section, self.workspace.audit, clock=self.clock, idle_seconds=2.0
         )
         self._deliveries.start()
+        self.processor.on_alert = lambda _recorded: self._deliveries.wake()
 
     async def _serve_http(self, sock: socket.socket) -> None:
         import uvicorn
