@@ -60,6 +60,7 @@ class MapIndex:
     depth: dict[str, int] = field(default_factory=dict)
     came_from: dict[str, str] = field(default_factory=dict)
     bad_hop: dict[str, str] = field(default_factory=dict)
+    _in_force: dict[frozenset[str], list[InForce]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, model: Model, today: date) -> MapIndex:
@@ -90,8 +91,15 @@ class MapIndex:
 
     def in_force(self, categories: Iterable[str]) -> list[InForce]:
         """Tiers governing a set of categories: each category's, then combinations'."""
+        present = frozenset(categories)
+        # Many flows carry the same few category sets: remember each answer.
+        cached = self._in_force.get(present)
+        if cached is None:
+            cached = self._in_force[present] = self._compute_in_force(present)
+        return cached
+
+    def _compute_in_force(self, present: frozenset[str]) -> list[InForce]:
         standard = self.model.standard
-        present = set(categories)
         found = [
             InForce(standard.categories[c], standard.tiers[standard.categories[c]], c, (c,))
             for c in sorted(present)

@@ -148,6 +148,8 @@ def _resolve_includes(path: Path, data: dict[str, Any], sources: _Sources) -> No
         seen.add(target)
         if len(seen) > MAX_INCLUDES:
             raise ModelError(f"{path}: more than {MAX_INCLUDES} included files")
+        if not target.is_file():
+            raise ModelError(f"{parent}: include {item!r} is not a file in the model's folder")
         node, fragment = _read_mapping(target)
         for key, value in fragment.items():
             if key == "include":
