@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from trustkeep.map import SEVERITIES, check_model
+from trustkeep.errors import EnvironmentProblem
+from trustkeep.map import SEVERITIES, MapIndex, check_model
+from trustkeep.map.diagram import dot, mermaid, picture, render_svg
 from trustkeep.workspace import Workspace
 
 
@@ -24,6 +28,19 @@ def findings_by_severity(ws: Workspace) -> dict[str, int]:
     return {s: summary.get(s, 0) for s in reversed(SEVERITIES)}
 
 
-def diagram_svg(ws: Workspace) -> str | None:
-    """The data-map diagram as SVG, or None when it cannot be drawn here."""
-    return None
+def diagram(ws: Workspace) -> dict[str, str]:
+    """The diagram as Mermaid and Graphviz DOT source, findings marked."""
+    today = ws.clock().date()
+    pic = picture(MapIndex.build(ws.model, today), check_model(ws.model, today).findings)
+    return {"mermaid": mermaid(pic), "dot": dot(pic)}
+
+
+def diagram_svg(ws: Workspace) -> bytes | None:
+    """The diagram drawn by Graphviz, or None where `dot` is not installed."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "map.svg"
+        try:
+            render_svg(diagram(ws)["dot"], out)
+        except EnvironmentProblem:
+            return None
+        return out.read_bytes()

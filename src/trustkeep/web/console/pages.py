@@ -67,8 +67,18 @@ def map_page(request: Request) -> Response:
         who,
         page="map",
         findings=maps.findings(ws),
-        diagram=maps.diagram_svg(ws),
+        diagram=maps.diagram(ws),
     )
+
+
+@router.get("/map/diagram.svg")
+def map_svg(request: Request) -> Response:
+    """The diagram as an image (an <img>, so nothing in it can run as script)."""
+    signed_in(request, "map:read")
+    svg = maps.diagram_svg(workspace_of(request))
+    if svg is None:
+        return Response("Graphviz is not installed", status_code=404, media_type="text/plain")
+    return Response(svg, media_type="image/svg+xml")
 
 
 @router.get("/audit")
