@@ -134,3 +134,13 @@ def test_revoked_key_is_refused(site: Site) -> None:
     key_id = site.keys["auditor"].split("_")[1]
     assert site.env.cli("apikeys", "revoke", key_id).code == 0
     assert site.client("auditor").get("/api/v1/me").status_code == 401
+
+
+def test_demo_login_creates_or_resets_an_admin(site: Site) -> None:
+    from trustkeep.web.auth.users import authenticate
+    from trustkeep.web.demo_login import ensure_demo_user
+
+    name, first = ensure_demo_user(site.ws)
+    name, second = ensure_demo_user(site.ws)
+    assert first != second and len(second) >= 12
+    assert authenticate(site.ws, name, second, None).role == "admin"
