@@ -82,7 +82,8 @@ class Intake:
 
     def server(self, ws: Workspace, **options: Any) -> ServerThread:
         clock = options.pop("clock", None)
-        opts = ServeOptions(smtp_port=0, http_port=None, **options)
+        options.setdefault("http_port", None)
+        opts = ServeOptions(smtp_port=0, **options)
         kwargs: dict[str, Any] = {"resolver": self.zone}
         if clock is not None:
             kwargs["clock"] = clock
