@@ -45,5 +45,10 @@ def demo(
         )
         out.print(f"Raised {summary['seconds_to_alert']} s after the first spam message.")
         out.print(f"Workspace: {summary['workspace']}")
+        console = summary["console"]
+        out.print(
+            f"Console: {console['url']} (after `{console['serve']}`), "
+            f"login [bold]{console['user']}[/] / [bold]{console['password']}[/]"
+        )
 
     emit(summary, json_out, human)

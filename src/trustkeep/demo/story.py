@@ -204,12 +204,25 @@ def _alert(ws: Workspace, partner_id: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+CONSOLE = "http://127.0.0.1:8700/"
+
+
 def run(home: Path | None, reset: bool, customers: int, say: Say) -> dict[str, Any]:
     folder = prepare_home(home, reset)
     ws = build(folder, customers, say)
     try:
         summary = play(ws, folder, say)
+        from trustkeep.web.demo_login import ensure_demo_user
+
+        user, password = ensure_demo_user(ws)
     finally:
         ws.close()
     (folder / "demo-summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    # The password is printed once, never written to the summary file.
+    summary["console"] = {
+        "url": CONSOLE,
+        "user": user,
+        "password": password,
+        "serve": f"trustkeep serve --home {folder}",
+    }
     return summary
