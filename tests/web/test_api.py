@@ -144,3 +144,12 @@ def test_demo_login_creates_or_resets_an_admin(site: Site) -> None:
     name, second = ensure_demo_user(site.ws)
     assert first != second and len(second) >= 12
     assert authenticate(site.ws, name, second, None).role == "admin"
+
+
+def test_nul_in_a_url_is_a_clear_400_never_a_server_error(site: Site) -> None:
+    client = site.client("admin")
+    for url in ("/api/v1/audit/events?action=a%00b", "/api/v1/alerts/al%00x"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert response.json()["error"]["code"] == "invalid_input"
+        assert response.headers["x-content-type-options"] == "nosniff"

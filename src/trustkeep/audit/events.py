@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from trustkeep.audit.merkle import leaf_hash
 from trustkeep.clock import Clock, isoformat
+from trustkeep.errors import InvalidInput
 from trustkeep.store import Store
 from trustkeep.store.tables import audit_events
 
@@ -87,6 +88,8 @@ class AuditLog:
         details: Mapping[str, Any] | None = None,
     ) -> Event:
         """Append one event in `conn`'s transaction; it commits or rolls back with it."""
+        if purpose is not None and "\x00" in purpose:
+            raise InvalidInput("a purpose cannot contain a NUL character")
         self.store.lock_for_append(conn, LOG_LOCK)
         last = conn.execute(select(func.max(audit_events.c.seq))).scalar()
         event = Event(

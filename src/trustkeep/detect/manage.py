@@ -174,6 +174,8 @@ def acknowledge(workspace: Workspace, alert_id: str, actor: str) -> dict[str, An
 def resolve(workspace: Workspace, alert_id: str, actor: str, reason: str) -> dict[str, Any]:
     if not reason or not reason.strip():
         raise InvalidInput("a reason is required to resolve an alert", hint="--reason TEXT")
+    if "\x00" in reason:
+        raise InvalidInput("a reason cannot contain a NUL character")
     return _transition(workspace, alert_id, actor, "resolved", reason.strip())
 
 

@@ -30,6 +30,10 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _has_nul(scope):
+            # No text column takes a NUL (PostgreSQL refuses it): a clear 400, early.
+            await _refuse_nul(send, self.extra)
+            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -42,3 +46,19 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _has_nul(scope: Scope) -> bool:
+    query = scope.get("query_string", b"").lower()
+    path = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
+    return b"%00" in query or b"\x00" in query or b"%00" in path.lower() or b"\x00" in path
+
+
+async def _refuse_nul(send: Send, extra: list[tuple[bytes, bytes]]) -> None:
+    body = (
+        b'{"error":{"code":"invalid_input","message":"the URL contains a NUL character",'
+        b'"hint":null}}'
+    )
+    headers = [(b"content-type", b"application/json"), *extra, (b"cache-control", b"no-store")]
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
