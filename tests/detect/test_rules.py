@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trustkeep.detect import rules
-from trustkeep.detect.narrow import narrow
+from trustkeep.detect.narrow import Running, narrow
 from trustkeep.detect.rules import Facts, SenderPolicy, judge
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -101,3 +101,27 @@ def test_narrowed_exports_hold_every_hit_when_one_can(hits: dict[str, set[str]])
         assert result.earliest == min(common, key=created.__getitem__)
     else:
         assert set(result.export_ids) == set.union(*hits.values())
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from([f"c{i}" for i in range(6)]),
+            st.sets(st.sampled_from([f"e{i}" for i in range(5)]), min_size=1),
+            min_size=1,
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_running_narrowing_equals_narrowing_all_hits_at_once(
+    batches: list[dict[str, set[str]]],
+) -> None:
+    created = {f"e{i}": NOW + timedelta(hours=i) for i in range(5)}
+    running = Running()
+    everything: dict[str, set[str]] = {}
+    for batch in batches:
+        running = running.extend(batch)
+        for canary, exports in batch.items():
+            everything[f"{len(everything)}:{canary}"] = exports
+    assert running.result(created) == narrow(everything, created)

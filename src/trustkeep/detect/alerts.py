@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from trustkeep.detect.narrow import narrow
+from trustkeep.clock import isoformat, parse_iso
+from trustkeep.detect.narrow import Running, narrow
 from trustkeep.detect.rules import Facts, SenderPolicy, Verdict, judge
 from trustkeep.model.durations import parse_days
 from trustkeep.store.tables import alerts, export_canaries, exports, sightings
@@ -119,7 +120,7 @@ def record(workspace: Workspace, conn: Connection, hit: Hit, now: datetime) -> R
     sighting_id = new_id("sig")
     alert_id, event = (None, None)
     if not verdict.authorised:
-        alert_id, event = _raise(workspace, conn, hit, verdict, now)
+        alert_id, event = _raise(workspace, conn, hit, verdict, now, per_canary, created)
     conn.execute(
         insert(sightings).values(
             id=sighting_id,
@@ -141,7 +142,13 @@ def _sending(workspace: Workspace) -> list[str]:
 
 
 def _raise(
-    workspace: Workspace, conn: Connection, hit: Hit, verdict: Verdict, now: datetime
+    workspace: Workspace,
+    conn: Connection,
+    hit: Hit,
+    verdict: Verdict,
+    now: datetime,
+    per_canary: dict[str, set[str]],
+    created: dict[str, datetime],
 ) -> tuple[str, str]:
     # One alert per partner and window, even with several processors running.
     workspace.store.lock_for_append(conn, f"alerts:{hit.partner_id}")
@@ -164,7 +171,7 @@ def _raise(
     }
     if open_alert is None:
         alert_id = new_id("alr")
-        summary = _summary(conn, [], hit, verdict, sender, {})
+        summary = _summary({}, hit, verdict, sender, per_canary, created)
         conn.execute(
             insert(alerts).values(
                 id=alert_id,
@@ -193,7 +200,7 @@ def _raise(
         _notify(workspace, conn, alert_id, "raised", now)
         return alert_id, "raised"
     previous = json.loads(open_alert.summary)
-    summary = _summary(conn, previous.get("canary_ids", []), hit, verdict, sender, previous)
+    summary = _summary(previous, hit, verdict, sender, per_canary, created)
     conn.execute(
         update(alerts)
         .where(alerts.c.id == open_alert.id)
@@ -209,29 +216,29 @@ def _raise(
 
 
 def _summary(
-    conn: Connection,
-    known: list[str],
+    previous: dict[str, Any],
     hit: Hit,
     verdict: Verdict,
     sender: dict[str, Any],
-    previous: dict[str, Any],
+    per_canary: dict[str, set[str]],
+    created: dict[str, datetime],
 ) -> dict[str, Any]:
-    canary_ids = sorted(set(known) | set(hit.canary_ids))
-    per_canary = canary_exports(conn, canary_ids)
-    created = {
-        row.id: _aware(row.created_at)
-        for row in conn.execute(
-            select(exports.c.id, exports.c.created_at).where(
-                exports.c.id.in_(sorted(set().union(*per_canary.values())))
-            )
-        )
-    }
-    narrowed = narrow(per_canary, created)
+    """The alert's summary with one more hit, from the previous one (no re-reading)."""
+    common = previous.get("common_exports")
+    running = Running(
+        frozenset(common) if common is not None else None,
+        frozenset(previous.get("all_exports", [])),
+    ).extend(per_canary)
+    times = {**previous.get("export_times", {}), **{e: isoformat(t) for e, t in created.items()}}
+    narrowed = running.result({e: parse_iso(t) for e, t in times.items()})
     return {
-        "canary_ids": canary_ids,
+        "canary_ids": sorted(set(previous.get("canary_ids", [])) | set(hit.canary_ids)),
         "export_ids": list(narrowed.export_ids),
         "earliest_export_id": narrowed.earliest,
         "explains_all": narrowed.explains_all,
+        "common_exports": sorted(running.common) if running.common is not None else None,
+        "all_exports": sorted(running.union),
+        "export_times": times,
         "senders": _merge(previous.get("senders", []), sender),
         "auth": _merge(previous.get("auth", []), hit.auth),
         "reasons": sorted(set(previous.get("reasons", [])) | set(verdict.reasons)),

@@ -31,3 +31,27 @@ def narrow(hits: Mapping[str, Set[str]], created: Mapping[str, datetime]) -> Nar
     known = sorted((created[e], e) for e in chosen if e in created)
     ordered = tuple([e for _, e in known] + sorted(e for e in chosen if e not in created))
     return Narrowed(ordered, ordered[0], explains_all)
+
+
+@dataclass(frozen=True)
+class Running:
+    """Narrowing kept up to date hit by hit, without re-reading earlier hits."""
+
+    common: frozenset[str] | None = None  # None until the first hit with exports
+    union: frozenset[str] = frozenset()
+
+    def extend(self, hits: Mapping[str, Set[str]]) -> Running:
+        sets = [set(exports) for exports in hits.values() if exports]
+        if not sets:
+            return self
+        here = frozenset(set.intersection(*sets))
+        common = here if self.common is None else self.common & here
+        return Running(common, self.union | frozenset(set.union(*sets)))
+
+    def result(self, created: Mapping[str, datetime]) -> Narrowed:
+        if self.common is None:
+            return Narrowed((), None, False)
+        chosen = self.common or self.union
+        known = sorted((created[e], e) for e in chosen if e in created)
+        ordered = tuple([e for _, e in known] + sorted(e for e in chosen if e not in created))
+        return Narrowed(ordered, ordered[0] if ordered else None, bool(self.common))

@@ -102,16 +102,18 @@ class Processor:
         now = self.clock()
         results: list[Recorded] = []
         taken = 0
+        done_entries: list[Prepared] = []
         with self.workspace.store.write() as conn:
             for entry in prepared:
                 if not self.spool.take(conn, entry.item.spool_id):
-                    continue
+                    continue  # another processor had it
                 taken += 1
+                done_entries.append(entry)
                 results.extend(self._store(conn, entry, now))
         self.spool.processed(taken)
         self.processed += taken
         done = time.time()
-        for entry in prepared:
+        for entry in done_entries:
             self.latencies.append(done - entry.item.message.received_at.timestamp())
         del self.latencies[:-10_000]
         for result in results:
