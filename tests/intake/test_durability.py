@@ -89,7 +89,9 @@ def test_flood_with_small_spool_backpressure_never_loss(
     assert rss_end - rss_start < 150 * 1024
 
 
-def _start_serve(env: dict[str, str], hold: bool, zone: Path) -> tuple[subprocess.Popen[str], int]:
+def _start_serve(
+    env: dict[str, str], hold: bool, zone: Path
+) -> tuple[subprocess.Popen[str], int, int | None]:
     args = [sys.executable, "-m", "trustkeep", "serve", "--smtp", "127.0.0.1:0",
             "--http", "127.0.0.1:0", "--dns-zone", str(zone), "--json"]  # fmt: skip
     if hold:
@@ -102,7 +104,8 @@ def _start_serve(env: dict[str, str], hold: bool, zone: Path) -> tuple[subproces
     if not line:
         proc.kill()
         raise AssertionError(proc.stderr.read() if proc.stderr else "serve did not start")
-    return proc, int(json.loads(line)["smtp"].rpartition(":")[2])
+    ready = json.loads(line)
+    return proc, int(ready["smtp"].rpartition(":")[2]), ready["processor_pid"]
 
 
 def test_kill_9_with_spooled_mail_is_processed_exactly_once_after_restart(
@@ -112,7 +115,8 @@ def test_kill_9_with_spooled_mail_is_processed_exactly_once_after_restart(
     zone.write_text(json.dumps({"records": []}))
     env = dict(os.environ)
     targets = intake.canaries("app")[:20]
-    proc, port = _start_serve(env, hold=True, zone=zone)
+    proc, port, child = _start_serve(env, hold=True, zone=zone)
+    assert child is None  # held: nothing processes
     try:
         with smtp_from(port, SPAMMER_IP) as smtp:
             for rcpt in targets:
@@ -125,11 +129,12 @@ def test_kill_9_with_spooled_mail_is_processed_exactly_once_after_restart(
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()
-    proc, _ = _start_serve(env, hold=False, zone=zone)
+    proc, _, child = _start_serve(env, hold=False, zone=zone)
+    assert child is not None  # serve processes the spool in a child process
     try:
         wait_for(lambda: spool_count(workspace) == 0 and sightings_count(workspace) == 20, 60)
     finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         for stream in (proc.stdout, proc.stderr):
             if stream:
@@ -137,3 +142,17 @@ def test_kill_9_with_spooled_mail_is_processed_exactly_once_after_restart(
     with workspace.store.read() as conn:
         distinct = conn.execute(select(func.count(func.distinct(messages.c.spool_id)))).scalar()
     assert messages_count(workspace) == len(targets) == distinct
+    # The orphaned processor notices its listener is gone and exits.
+    wait_for(lambda: not _running(child), 30)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is gone for our purpose
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False

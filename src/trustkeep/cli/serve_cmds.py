@@ -76,6 +76,7 @@ def serve(
         tls_key=str(tls_key) if tls_key else None,
         hostname=hostname,
         hold=hold,
+        separate_processor=True,
     )
     resolver = None
     if dns_zone is not None:
@@ -101,6 +102,7 @@ async def _run(server: IntakeServer, json_out: bool) -> None:
         "canary_domains": domains,
         "canaries": server.matcher.size,
         "hold": opts.hold,
+        "processor_pid": server.child.pid if server.child else None,
     }
     if json_out:
         sys.stdout.write(json.dumps(ready) + "\n")

@@ -25,6 +25,7 @@ from trustkeep.intake.processor import Processor
 from trustkeep.intake.resolver import Resolver
 from trustkeep.intake.smtp import Handler, smtp_factory, tls_context
 from trustkeep.intake.spool import Spool
+from trustkeep.intake.worker import ProcessorProcess
 from trustkeep.workspace import Workspace
 
 log = logging.getLogger("trustkeep.serve")
@@ -41,6 +42,8 @@ class ServeOptions:
     tls_key: str | None = None
     hostname: str | None = None
     hold: bool = False  # spool but do not process (maintenance; drains once started without)
+    # Process the spool in a child process (serve) or a thread (tests, the demo).
+    separate_processor: bool = False
     refresh_seconds: float = 2.0
 
 
@@ -81,7 +84,12 @@ class IntakeServer:
         self.spool = Spool(workspace, options.spool_limit)
         self.pipeline = Pipeline(workspace, self.matcher, self.spool)
         self.processor = Processor(workspace, self.spool, resolver, clock)
-        self.spool.on_commit = self.processor.wake
+        self.child: ProcessorProcess | None = None
+        if options.separate_processor and not options.hold:
+            self.child = ProcessorProcess(workspace.settings, resolver)
+            self.spool.on_commit = self.child.wake
+        else:
+            self.spool.on_commit = self.processor.wake
         if options.hold:
             self.processor.paused.set()
         self.smtp_port = 0
@@ -104,7 +112,11 @@ class IntakeServer:
             smtp_factory(handler, opts.hostname, tls), sock=smtp_sock
         )
         self.smtp_port = smtp_sock.getsockname()[1]
-        self.processor.start()
+        if self.child is not None:
+            self.child.start()
+            self._tasks.append(loop.create_task(self._follow_spool()))
+        else:
+            self.processor.start()
         self._start_deliveries()
         self._tasks.append(loop.create_task(self._housekeeping()))
         if http_sock is not None:
@@ -135,6 +147,17 @@ class IntakeServer:
         self._http.install_signal_handlers = lambda: None
         await self._http.serve(sockets=[sock])
 
+    async def _follow_spool(self) -> None:
+        """With the processor in a child, re-read the spool's depth for back-pressure."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), 0.1)
+            if self.spool.depth:
+                try:
+                    await asyncio.to_thread(self.spool.resync)
+                except Exception as exc:
+                    log.error("spool depth check failed (%s)", type(exc).__name__)
+
     async def _housekeeping(self) -> None:
         """Pick up new canaries (exports made while serving) and save counters."""
         while not self._stopping.is_set():
@@ -156,7 +179,10 @@ class IntakeServer:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, 10)
-        await asyncio.to_thread(self.processor.stop)
+        if self.child is not None:
+            await asyncio.to_thread(self.child.stop)
+        else:
+            await asyncio.to_thread(self.processor.stop)
         if self._deliveries is not None:
             await asyncio.to_thread(self._deliveries.stop)
         await asyncio.to_thread(self.pipeline.flush_counters)

@@ -103,6 +103,12 @@ class Spool:
     def full(self) -> bool:
         return self.depth >= self.limit
 
+    def resync(self) -> None:
+        """Re-read the depth (another process drains the spool)."""
+        found = self.count()
+        with self._depth_lock:
+            self._depth = found
+
     def _adjust(self, delta: int) -> None:
         with self._depth_lock:
             self._depth = max(0, self._depth + delta)
