@@ -167,13 +167,18 @@ def _compress_bounded(raw: bytes) -> bytes:
     return bytes(out) if len(out) <= MAX_RAW_KEPT else b""
 
 
+DECODED = frozenset({"from", "to", "cc", "sender", "reply-to", "subject"})
+
+
 def _parse(raw: bytes, notes: Notes, base: dict[str, Any]) -> Evidence:
     message = parse_message(raw, notes)
     headers: list[tuple[str, str]] = []
     decoded: list[tuple[str, object | None]] = []
     for name, value in list(message.raw_items())[:MAX_HEADER_FIELDS]:
         name = clean_text(str(name)).strip()[:256]
-        obj = header_object(name, str(value), notes)
+        # Structured parsing is slow (the email package's header registry): only the
+        # fields whose decoded form the evidence needs get it; the rest stay as sent.
+        obj = header_object(name, str(value), notes) if name.lower() in DECODED else None
         text = clean_text(str(obj)) if obj is not None else clean_text(unfold(str(value)))
         headers.append((name, text[:MAX_VALUE_CHARS]))
         decoded.append((name.lower(), obj))

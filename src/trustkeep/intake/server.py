@@ -114,6 +114,7 @@ class IntakeServer:
         self.smtp_port = smtp_sock.getsockname()[1]
         if self.child is not None:
             self.child.start()
+            await asyncio.to_thread(self.child.wait_ready)
             self._tasks.append(loop.create_task(self._follow_spool()))
         else:
             self.processor.start()

@@ -17,11 +17,13 @@ from typing import Any
 
 from trustkeep.clock import utc_now
 from trustkeep.config import Settings
+from trustkeep.errors import EnvironmentProblem
 from trustkeep.intake.processor import Processor
 from trustkeep.intake.resolver import Resolver
 from trustkeep.intake.spool import Spool
 
 log = logging.getLogger("trustkeep.intake")
+READY = b"ready"
 
 
 def _main(
@@ -32,6 +34,7 @@ def _main(
     os.umask(0o077)
     workspace = open_workspace(settings)
     processor = Processor(workspace, Spool(workspace, limit=1), resolver, utc_now)
+    wake.send_bytes(READY)
     try:
         while not stop.is_set():
             try:
@@ -72,6 +75,17 @@ class ProcessorProcess:
     def start(self) -> None:
         self._process.start()
         self._child.close()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until the child has opened the workspace (serve reports ready after it)."""
+        try:
+            if self._wake.poll(timeout) and self._wake.recv_bytes() == READY:
+                return
+        except (EOFError, OSError):
+            pass
+        raise EnvironmentProblem(
+            "the spool processor did not start", hint="see its error above; TRUSTKEEP_DEBUG=1"
+        )
 
     def wake(self) -> None:
         if self._pending.is_set():
