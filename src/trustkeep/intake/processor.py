@@ -29,7 +29,7 @@ from trustkeep.store.tables import messages
 from trustkeep.workspace import Workspace
 
 log = logging.getLogger("trustkeep.intake")
-BATCH = 64
+BATCH = 16
 EVIDENCE_FIELD = "evidence"
 
 
