@@ -87,11 +87,24 @@ class CanaryMatcher:
         index = self._index
         return tuple(pair for pair in self._pairs(address) if pair in index)
 
+    def _digest(self, address: str) -> bytes:
+        wanted = normalise(CATEGORY, address)
+        return hashlib.blake2b(wanted.encode(), key=self._cache_key, digest_size=32).digest()
+
+    def cached(self, address: str) -> tuple[CanaryHit, ...] | None:
+        """A confirmation made before, without I/O; None when there is none yet."""
+        digest = self._digest(address)
+        with self._lock:
+            found = self._confirmed.get(digest)
+            if found is not None:
+                self._confirmed.move_to_end(digest)
+            return found
+
     def confirm(self, address: str) -> tuple[CanaryHit, ...]:
         """The canaries whose email really is `address` (decrypts each candidate)."""
         pairs = self._pairs(address)
         wanted = normalise(CATEGORY, address)
-        digest = hashlib.blake2b(wanted.encode(), key=self._cache_key, digest_size=32).digest()
+        digest = self._digest(address)
         with self._lock:
             if digest in self._confirmed:
                 self._confirmed.move_to_end(digest)

@@ -35,6 +35,9 @@ class Pipeline:
         """Confirmed canary hits for one recipient (blind index first, then decrypt)."""
         if not self.matcher.candidates(address):
             return ()
+        known = self.matcher.cached(address)
+        if known is not None:
+            return known  # no thread hop: it would cost the listener the GIL twice
         return await asyncio.to_thread(self.matcher.confirm, address)
 
     async def is_canary(self, address: str) -> bool:
