@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,10 +15,10 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from trustkeep.clock import isoformat, parse_iso
+from trustkeep.detect.exportfacts import ExportFacts, aware
 from trustkeep.detect.narrow import Running, narrow
 from trustkeep.detect.rules import Facts, SenderPolicy, Verdict, judge
-from trustkeep.model.durations import parse_days
-from trustkeep.store.tables import alerts, export_canaries, exports, sightings
+from trustkeep.store.tables import alerts, sightings
 from trustkeep.workspace import Workspace
 
 MAX_LISTED = 50  # senders and authentication results kept per alert
@@ -63,48 +62,21 @@ def policy_for(workspace: Workspace, partner_id: str) -> SenderPolicy:
     return SenderPolicy(tuple(senders.ips), tuple(senders.domains), tuple(senders.dkim))
 
 
-def canary_exports(conn: Connection, canary_ids: Sequence[str]) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {c: set() for c in canary_ids}
-    query = select(export_canaries.c.canary_id, export_canaries.c.export_id).where(
-        export_canaries.c.canary_id.in_(list(canary_ids))
-    )
-    for canary_id, export_id in conn.execute(query):
-        found[canary_id].add(export_id)
-    return found
-
-
-def _export_facts(
-    workspace: Workspace, conn: Connection, export_ids: set[str]
-) -> tuple[dict[str, datetime], dict[str, datetime | None]]:
-    created: dict[str, datetime] = {}
-    ends: dict[str, datetime | None] = {}
-    if not export_ids:
-        return created, ends
-    query = select(exports.c.id, exports.c.created_at, exports.c.flow_id, exports.c.partner_id)
-    for row in conn.execute(query.where(exports.c.id.in_(sorted(export_ids)))):
-        at = _aware(row.created_at)
-        created[row.id] = at
-        flow = workspace.model.flow(row.flow_id)
-        partner = workspace.model.partner(row.partner_id)
-        retention = (flow.retention if flow else None) or (partner.retention if partner else None)
-        ends[row.id] = at + timedelta(days=parse_days(retention)) if retention else None
-    return created, ends
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def window(workspace: Workspace) -> timedelta:
     return timedelta(days=workspace.model.alerts.dedup_days)
 
 
-def record(workspace: Workspace, conn: Connection, hit: Hit, now: datetime) -> Recorded:
+def record(
+    workspace: Workspace,
+    conn: Connection,
+    hit: Hit,
+    now: datetime,
+    facts_cache: ExportFacts | None = None,
+) -> Recorded:
     """Judge one hit, store its sighting, and raise or update the partner's alert."""
-    per_canary = canary_exports(conn, hit.canary_ids)
-    created, ends = _export_facts(workspace, conn, set().union(*per_canary.values()))
+    cache = facts_cache or ExportFacts(workspace)
+    per_canary = cache.canary_exports(conn, hit.canary_ids)
+    created, ends = cache.export_facts(conn, set().union(*per_canary.values()))
     holding = [e for e in created if all(e in s for s in per_canary.values() if s)]
     facts = Facts(
         peer_ip=hit.peer_ip,
@@ -206,8 +178,8 @@ def _raise(
         .where(alerts.c.id == open_alert.id)
         .values(
             updated_at=now,
-            first_seen=min(_aware(open_alert.first_seen), hit.received_at),
-            last_seen=max(_aware(open_alert.last_seen), hit.received_at),
+            first_seen=min(aware(open_alert.first_seen), hit.received_at),
+            last_seen=max(aware(open_alert.last_seen), hit.received_at),
             message_count=alerts.c.message_count + 1,
             summary=json.dumps(summary),
         )

@@ -96,20 +96,37 @@ class AuthResults:
         return {r.domain for r in self.dkim if r.result == "pass"}
 
 
+_UNKNOWN = object()
+
+
 def evaluate(
-    raw: bytes, *, peer_ip: str | None, helo: str | None, mail_from: str, resolver: Resolver
+    raw: bytes,
+    *,
+    peer_ip: str | None,
+    helo: str | None,
+    mail_from: str,
+    resolver: Resolver,
+    from_domain: Any = _UNKNOWN,
 ) -> AuthResults:
-    """SPF, DKIM and DMARC for one message; never raises."""
+    """SPF, DKIM and DMARC for one message; never raises.
+
+    `from_domain`, when the caller parsed it already (`evidence.parse`), saves a parse.
+    """
     try:
-        return _evaluate(bytes(raw), peer_ip, helo, mail_from or "", resolver)
+        found = from_domain_of(raw) if from_domain is _UNKNOWN else from_domain
+        return _evaluate(bytes(raw), peer_ip, helo, mail_from or "", resolver, found)
     except Exception:  # a verdict is always returned; "temperror" invites a later retry
         return AuthResults("temperror", None, (), "temperror", None, None, False, False)
 
 
 def _evaluate(
-    raw: bytes, peer_ip: str | None, helo: str | None, mail_from: str, resolver: Resolver
+    raw: bytes,
+    peer_ip: str | None,
+    helo: str | None,
+    mail_from: str,
+    resolver: Resolver,
+    from_domain: str | None,
 ) -> AuthResults:
-    from_domain = from_domain_of(raw)
     spf, spf_domain = check_spf(peer_ip=peer_ip, helo=helo, mail_from=mail_from, resolver=resolver)
     signatures = check_dkim(raw, resolver)
     verdict = evaluate_dmarc(

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, insert
 from trustkeep.clock import Clock
 from trustkeep.crypto import DataKey
 from trustkeep.detect.alerts import Hit, Recorded, new_id, record
+from trustkeep.detect.exportfacts import ExportFacts
 from trustkeep.intake import authn, evidence
 from trustkeep.intake.resolver import Resolver
 from trustkeep.intake.spool import Spool, Spooled
@@ -61,6 +62,7 @@ class Processor:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.processed = 0
+        self.facts = ExportFacts(workspace)
         self.latencies: list[float] = []  # seconds from receipt to commit, newest last
 
     def wake(self) -> None:
@@ -104,6 +106,7 @@ class Processor:
         taken = 0
         done_entries: list[Prepared] = []
         with self.workspace.store.write() as conn:
+            self.facts.refresh(conn)
             for entry in prepared:
                 if not self.spool.take(conn, entry.item.spool_id):
                     continue  # another processor had it
@@ -130,6 +133,7 @@ class Processor:
             helo=message.helo,
             mail_from=message.mail_from,
             resolver=self.resolver,
+            from_domain=found.from_domain,
         )
         return Prepared(item, found, auth)
 
@@ -187,6 +191,7 @@ class Processor:
                     dkim_pass=frozenset(auth.passing_dkim_domains()),
                 ),
                 now,
+                self.facts,
             )
             for partner_id, canary_ids in sorted(by_partner.items())
         ]
