@@ -18,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, select
 
 from trustkeep.clock import isoformat, parse_iso
 from trustkeep.errors import DecryptionError
 from trustkeep.intake.matcher import CanaryHit
 from trustkeep.intake.message import Inbound
+from trustkeep.store.bulk import bulk_insert
 from trustkeep.store.tables import spool
 from trustkeep.workspace import Workspace
 
@@ -160,7 +161,7 @@ class Spool:
                 }
             )
         with self.workspace.store.write() as conn:
-            conn.execute(insert(spool), rows)
+            bulk_insert(conn, spool, rows)
         self._adjust(len(rows))
         self.committed += len(rows)
         self.batches += 1
