@@ -18,7 +18,7 @@ from typing import Any
 from trustkeep.clock import utc_now
 from trustkeep.config import Settings
 from trustkeep.errors import EnvironmentProblem
-from trustkeep.intake.processor import Processor
+from trustkeep.intake.processor import BATCH, GATHER_SECONDS, Processor
 from trustkeep.intake.resolver import Resolver
 from trustkeep.intake.spool import Spool
 
@@ -43,6 +43,8 @@ def _main(
                 log.error("processing failed (%s); will retry", type(exc).__name__)
                 done = 0
                 stop.wait(1.0)
+            if 0 < done < BATCH:
+                stop.wait(GATHER_SECONDS)
             if done == 0 and wake.poll(0.5):
                 pending.clear()
                 try:
