@@ -10,11 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from intake_support import CANARY_DOMAINS, wait_for
 from support import Env, write_sample
 from trustkeep.demo.synthetic import write_csv
 from trustkeep.web.app import create_app
 from trustkeep.web.auth import ROLES
-from web.harness import CANARY_DOMAINS, MODEL, PASSWORD, Site, wait_for
+from web.harness import MODEL, PASSWORD, Site
 
 
 @pytest.fixture

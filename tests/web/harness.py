@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import csv
 import smtplib
-import time
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import FastAPI
 
+from intake_support import CANARY_DOMAINS, SPAMMER_IP
 from support import SAMPLE, Env
 from trustkeep.demo.mail import spam
 from trustkeep.detect import manage
@@ -25,9 +24,6 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-T = TypeVar("T")
-SPAMMER_IP = "127.0.0.3"
-CANARY_DOMAINS = ("nw-members.example", "club-mail.example")
 MODEL = """
 partners:
   - id: app
@@ -46,17 +42,6 @@ flows:
 PASSWORD = "correct horse battery staple"
 # Values that must never appear for a user without reveal (SAMPLE's emails and names).
 SAMPLE_VALUES = [v for row in SAMPLE for v in row[:3]]
-
-
-def wait_for(check: Callable[[], T], deadline: float = 30.0) -> T:
-    end = time.monotonic() + deadline
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError("condition not met before the deadline")
-        time.sleep(0.02)
 
 
 @dataclass
