@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import smtplib
 import socket
@@ -182,3 +183,20 @@ def test_smtp_smuggling_never_yields_a_second_message(
         assert reply.count(b"Message accepted") <= 1
         wait_for(lambda: messages_count(workspace) == reply.count(b"Message accepted"), 30)
     assert messages_count(workspace) <= 1
+
+
+def test_no_address_reaches_the_logs(
+    intake: Intake, workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    rcpt = intake.canaries("app")[0]
+    customer = intake.customers("app")[0]
+    with intake.server(workspace) as srv, smtp_from(srv.server.smtp_port, SPAMMER_IP) as smtp:
+        smtp.sendmail("win@mega-deals.example", [rcpt], spam(rcpt, spam_domain="x.example"))
+        smtp.mail("win@mega-deals.example")
+        assert smtp.rcpt(customer)[0] == 550
+        smtp.rset()
+        wait_for(lambda: sightings_count(workspace) == 1)
+    assert caplog.records  # a positive control: logging was captured at DEBUG
+    for address in (rcpt, customer, "win@mega-deals.example"):
+        assert address not in caplog.text

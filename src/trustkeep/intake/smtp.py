@@ -9,6 +9,7 @@ once it is durably spooled.
 
 from __future__ import annotations
 
+import logging
 import ssl
 import weakref
 from collections.abc import Callable
@@ -19,6 +20,10 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from trustkeep.intake.matcher import CanaryHit
 from trustkeep.intake.message import Inbound
 from trustkeep.intake.pipeline import Pipeline
+
+# aiosmtpd logs every command line, recipients included, at INFO (and some at WARNING):
+# canary addresses are privileged and other addresses are someone's PII.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 MAX_RECIPIENTS = 100
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
