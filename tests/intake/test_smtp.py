@@ -21,6 +21,7 @@ from intake_support import (
     wait_for,
 )
 from trustkeep.demo.mail import campaign, spam
+from trustkeep.detect import manage
 from trustkeep.intake.authn import dkim_sign
 from trustkeep.intake.pipeline import read_counters
 from trustkeep.intake.smtp import MAX_RECIPIENTS
@@ -200,3 +201,31 @@ def test_no_address_reaches_the_logs(
     assert caplog.records  # a positive control: logging was captured at DEBUG
     for address in (rcpt, customer, "win@mega-deals.example"):
         assert address not in caplog.text
+
+
+def test_spooled_and_processed_mail_is_encrypted_at_rest(
+    intake: Intake, workspace: Workspace
+) -> None:
+    if intake.env.database_url:
+        pytest.skip("raw database files are checked on SQLite")
+    rcpt = intake.canaries("app")[0]
+    marker = b"Subject: unmistakable-marker-7f3a9c\r\n"
+    with intake.server(workspace, hold=True) as srv:
+        with smtp_from(srv.server.smtp_port, SPAMMER_IP) as smtp:
+            smtp.sendmail("bulk@spam.example", [rcpt], marker + b"\r\nCc: " + rcpt.encode())
+        files = sorted(intake.env.home.glob("trustkeep.db*"))
+        spooled = b"".join(f.read_bytes() for f in files)
+        srv.server.processor.paused.clear()
+        srv.server.processor.wake()
+        wait_for(lambda: sightings_count(workspace) == 1)
+    processed = b"".join(f.read_bytes() for f in sorted(intake.env.home.glob("trustkeep.db*")))
+    for blob in (spooled, processed):
+        assert b"unmistakable-marker-7f3a9c" not in blob
+        assert b"bulk@spam.example" not in blob
+        assert rcpt.encode() not in blob
+    # A positive control: the marker is what the evidence holds once decrypted.
+    (alert,) = alerts(workspace)
+    with workspace.store.read() as conn:
+        message_id = manage.alert_sightings(conn, alert["id"])[0]["message_id"]
+    shown = manage.message_evidence(workspace, message_id, actor="test", reveal=False)
+    assert shown["evidence"]["subject"] == "unmistakable-marker-7f3a9c"
