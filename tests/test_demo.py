@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from support import Env
+from trustkeep.demo.story import prepare_home
+from trustkeep.errors import WorkspaceError
 
 
 def test_demo_json_names_the_leaking_partner_and_export(env: Env) -> None:
@@ -35,3 +38,18 @@ def test_demo_json_names_the_leaking_partner_and_export(env: Env) -> None:
     again = env.cli("demo", "--home", str(home), "--reset", "--customers", "3000", "--json")
     assert again.code == 0, again.err
     assert again.json["alert"]["partner_id"] == "pocket-perks"
+
+
+def test_reset_only_touches_demo_folders(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(WorkspaceError):
+        prepare_home(mine, reset=True)
+    assert (mine / "notes.txt").exists()
+    with pytest.raises(WorkspaceError):
+        prepare_home(mine, reset=False)
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / ".trustkeep-demo-marker").write_text("the earlier tour's folder")
+    assert prepare_home(old, reset=True) == old and not old.exists()

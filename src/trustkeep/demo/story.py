@@ -40,6 +40,7 @@ from trustkeep.workspace import Workspace, init_workspace, open_workspace
 from trustkeep.workspace.open import read_workspace_id
 
 MARKER = ".trustkeep-demo"
+OLD_MARKER = ".trustkeep-demo-marker"  # left by the vault tour `make demo` ran before
 SAMPLE = 0.05
 Say = Callable[[str], None]
 
@@ -53,7 +54,7 @@ def prepare_home(home: Path | None, reset: bool) -> Path:
     if home.exists() and any(home.iterdir()):
         if not reset:
             raise WorkspaceError(f"{home} exists", hint="pass --reset to start it over")
-        if not (home / MARKER).exists():
+        if not any((home / m).exists() for m in (MARKER, OLD_MARKER)):
             raise WorkspaceError(
                 f"{home} is not a demo workspace; not touching it",
                 hint="choose another --home",
