@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,6 +67,15 @@ def window(workspace: Workspace) -> timedelta:
     return timedelta(days=workspace.model.alerts.dedup_days)
 
 
+@dataclass(frozen=True)
+class _Judged:
+    hit: Hit
+    verdict: Verdict
+    per_canary: dict[str, set[str]]
+    created: dict[str, datetime]
+    export_ids: tuple[str, ...]
+
+
 def record(
     workspace: Workspace,
     conn: Connection,
@@ -74,7 +84,53 @@ def record(
     facts_cache: ExportFacts | None = None,
 ) -> Recorded:
     """Judge one hit, store its sighting, and raise or update the partner's alert."""
+    return record_many(workspace, conn, [hit], now, facts_cache)[0]
+
+
+def record_many(
+    workspace: Workspace,
+    conn: Connection,
+    hits: Sequence[Hit],
+    now: datetime,
+    facts_cache: ExportFacts | None = None,
+) -> list[Recorded]:
+    """Judge a batch of hits; one alert update per partner, one insert for the sightings."""
     cache = facts_cache or ExportFacts(workspace)
+    judged = [_judge(workspace, conn, cache, hit) for hit in hits]
+    by_partner: dict[str, list[_Judged]] = {}
+    for item in judged:
+        if not item.verdict.authorised:
+            by_partner.setdefault(item.hit.partner_id, []).append(item)
+    raised: dict[str, tuple[str, str]] = {
+        partner: _raise(workspace, conn, partner, items, now)
+        for partner, items in sorted(by_partner.items())
+    }
+    results: list[Recorded] = []
+    rows: list[dict[str, Any]] = []
+    for item in judged:
+        hit, verdict = item.hit, item.verdict
+        alert_id, event = (None, None) if verdict.authorised else raised[hit.partner_id]
+        sighting_id = new_id("sig")
+        rows.append(
+            {
+                "id": sighting_id,
+                "message_id": hit.message_id,
+                "partner_id": hit.partner_id,
+                "received_at": hit.received_at,
+                "canary_ids": json.dumps(sorted(hit.canary_ids)),
+                "export_ids": json.dumps(list(item.export_ids)),
+                "authorised": verdict.authorised,
+                "verdict": json.dumps({**verdict.as_dict(), "auth": hit.auth}),
+                "alert_id": alert_id,
+            }
+        )
+        results.append(Recorded(sighting_id, verdict, alert_id, event))
+    if rows:
+        conn.execute(insert(sightings), rows)
+    return results
+
+
+def _judge(workspace: Workspace, conn: Connection, cache: ExportFacts, hit: Hit) -> _Judged:
     per_canary = cache.canary_exports(conn, hit.canary_ids)
     created, ends = cache.export_facts(conn, set().union(*per_canary.values()))
     holding = [e for e in created if all(e in s for s in per_canary.values() if s)]
@@ -88,25 +144,7 @@ def record(
         retention_ends=tuple(ends[e] for e in (holding or list(created))),
     )
     verdict = judge(facts, policy_for(workspace, hit.partner_id), _sending(workspace))
-    narrowed = narrow(per_canary, created)
-    sighting_id = new_id("sig")
-    alert_id, event = (None, None)
-    if not verdict.authorised:
-        alert_id, event = _raise(workspace, conn, hit, verdict, now, per_canary, created)
-    conn.execute(
-        insert(sightings).values(
-            id=sighting_id,
-            message_id=hit.message_id,
-            partner_id=hit.partner_id,
-            received_at=hit.received_at,
-            canary_ids=json.dumps(sorted(hit.canary_ids)),
-            export_ids=json.dumps(list(narrowed.export_ids)),
-            authorised=verdict.authorised,
-            verdict=json.dumps({**verdict.as_dict(), "auth": hit.auth}),
-            alert_id=alert_id,
-        )
-    )
-    return Recorded(sighting_id, verdict, alert_id, event)
+    return _Judged(hit, verdict, per_canary, created, narrow(per_canary, created).export_ids)
 
 
 def _sending(workspace: Workspace) -> list[str]:
@@ -114,46 +152,38 @@ def _sending(workspace: Workspace) -> list[str]:
 
 
 def _raise(
-    workspace: Workspace,
-    conn: Connection,
-    hit: Hit,
-    verdict: Verdict,
-    now: datetime,
-    per_canary: dict[str, set[str]],
-    created: dict[str, datetime],
+    workspace: Workspace, conn: Connection, partner_id: str, items: list[_Judged], now: datetime
 ) -> tuple[str, str]:
+    """Raise or update the partner's alert with this batch's unauthorised hits."""
     # One alert per partner and window, even with several processors running.
-    workspace.store.lock_for_append(conn, f"alerts:{hit.partner_id}")
-    since = hit.received_at - window(workspace)
+    workspace.store.lock_for_append(conn, f"alerts:{partner_id}")
+    first = min(item.hit.received_at for item in items)
+    last = max(item.hit.received_at for item in items)
     open_alert = conn.execute(
         select(alerts)
         .where(
-            alerts.c.partner_id == hit.partner_id,
+            alerts.c.partner_id == partner_id,
             alerts.c.status != "resolved",
-            alerts.c.last_seen >= since,
+            alerts.c.last_seen >= first - window(workspace),
         )
         .order_by(alerts.c.last_seen.desc())
         .limit(1)
     ).first()
-    sender = {
-        "peer_ip": hit.peer_ip,
-        "helo": hit.helo,
-        "mail_from_domain": hit.mail_from_domain,
-        "from_domain": hit.from_domain,
-    }
+    summary: dict[str, Any] = json.loads(open_alert.summary) if open_alert else {}
+    for item in items:
+        summary = _summary(summary, item)
     if open_alert is None:
         alert_id = new_id("alr")
-        summary = _summary({}, hit, verdict, sender, per_canary, created)
         conn.execute(
             insert(alerts).values(
                 id=alert_id,
-                partner_id=hit.partner_id,
+                partner_id=partner_id,
                 status="open",
                 created_at=now,
                 updated_at=now,
-                first_seen=hit.received_at,
-                last_seen=hit.received_at,
-                message_count=1,
+                first_seen=first,
+                last_seen=last,
+                message_count=len(items),
                 summary=json.dumps(summary),
             )
         )
@@ -164,44 +194,43 @@ def _raise(
             target_kind="alert",
             target_id=alert_id,
             details={
-                "partner_id": hit.partner_id,
+                "partner_id": partner_id,
                 "export_ids": summary["export_ids"],
                 "reasons": summary["reasons"],
             },
         )
         _notify(workspace, conn, alert_id, "raised", now)
         return alert_id, "raised"
-    previous = json.loads(open_alert.summary)
-    summary = _summary(previous, hit, verdict, sender, per_canary, created)
     conn.execute(
         update(alerts)
         .where(alerts.c.id == open_alert.id)
         .values(
             updated_at=now,
-            first_seen=min(aware(open_alert.first_seen), hit.received_at),
-            last_seen=max(aware(open_alert.last_seen), hit.received_at),
-            message_count=alerts.c.message_count + 1,
+            first_seen=min(aware(open_alert.first_seen), first),
+            last_seen=max(aware(open_alert.last_seen), last),
+            message_count=alerts.c.message_count + len(items),
             summary=json.dumps(summary),
         )
     )
     return open_alert.id, "updated"
 
 
-def _summary(
-    previous: dict[str, Any],
-    hit: Hit,
-    verdict: Verdict,
-    sender: dict[str, Any],
-    per_canary: dict[str, set[str]],
-    created: dict[str, datetime],
-) -> dict[str, Any]:
+def _summary(previous: dict[str, Any], item: _Judged) -> dict[str, Any]:
     """The alert's summary with one more hit, from the previous one (no re-reading)."""
     common = previous.get("common_exports")
     running = Running(
         frozenset(common) if common is not None else None,
         frozenset(previous.get("all_exports", [])),
-    ).extend(per_canary)
-    times = {**previous.get("export_times", {}), **{e: isoformat(t) for e, t in created.items()}}
+    ).extend(item.per_canary)
+    hit = item.hit
+    sender = {
+        "peer_ip": hit.peer_ip,
+        "helo": hit.helo,
+        "mail_from_domain": hit.mail_from_domain,
+        "from_domain": hit.from_domain,
+    }
+    created = {e: isoformat(t) for e, t in item.created.items()}
+    times = {**previous.get("export_times", {}), **created}
     narrowed = running.result({e: parse_iso(t) for e, t in times.items()})
     return {
         "canary_ids": sorted(set(previous.get("canary_ids", [])) | set(hit.canary_ids)),
@@ -213,7 +242,7 @@ def _summary(
         "export_times": times,
         "senders": _merge(previous.get("senders", []), sender),
         "auth": _merge(previous.get("auth", []), hit.auth),
-        "reasons": sorted(set(previous.get("reasons", [])) | set(verdict.reasons)),
+        "reasons": sorted(set(previous.get("reasons", [])) | set(item.verdict.reasons)),
     }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, insert
 
 from trustkeep.clock import Clock
 from trustkeep.crypto import DataKey
-from trustkeep.detect.alerts import Hit, Recorded, new_id, record
+from trustkeep.detect.alerts import Hit, Recorded, new_id, record_many
 from trustkeep.detect.exportfacts import ExportFacts
 from trustkeep.intake import authn, evidence
 from trustkeep.intake.resolver import Resolver
@@ -107,7 +107,7 @@ class Processor:
             return 0
         prepared = [self._prepare(item) for item in items]
         now = self.clock()
-        results: list[Recorded] = []
+        hits: list[Hit] = []
         taken = 0
         done_entries: list[Prepared] = []
         with self.workspace.store.write() as conn:
@@ -117,7 +117,8 @@ class Processor:
                     continue  # another processor had it
                 taken += 1
                 done_entries.append(entry)
-                results.extend(self._store(conn, entry, now))
+                hits.extend(self._store(conn, entry, now))
+            results = record_many(self.workspace, conn, hits, now, self.facts)
         self.spool.processed(taken)
         self.processed += taken
         done = time.time()
@@ -142,7 +143,8 @@ class Processor:
         )
         return Prepared(item, found, auth)
 
-    def _store(self, conn: Connection, entry: Prepared, now: datetime) -> list[Recorded]:
+    def _store(self, conn: Connection, entry: Prepared, now: datetime) -> list[Hit]:
+        """Store the message's encrypted evidence; return its hits, one per partner."""
         message = entry.item.message
         message_id = new_id("msg")
         doc = {
@@ -178,25 +180,19 @@ class Processor:
         mail_from_domain = message.mail_from.rpartition("@")[2].lower() or None
         auth = entry.auth
         return [
-            record(
-                self.workspace,
-                conn,
-                Hit(
-                    message_id=message_id,
-                    partner_id=partner_id,
-                    canary_ids=tuple(sorted(set(canary_ids))),
-                    received_at=message.received_at,
-                    peer_ip=message.peer_ip,
-                    helo=message.helo,
-                    mail_from_domain=mail_from_domain,
-                    from_domain=entry.evidence.from_domain,
-                    auth=auth.to_dict(),
-                    spf=auth.spf,
-                    spf_domain=auth.spf_domain,
-                    dkim_pass=frozenset(auth.passing_dkim_domains()),
-                ),
-                now,
-                self.facts,
+            Hit(
+                message_id=message_id,
+                partner_id=partner_id,
+                canary_ids=tuple(sorted(set(canary_ids))),
+                received_at=message.received_at,
+                peer_ip=message.peer_ip,
+                helo=message.helo,
+                mail_from_domain=mail_from_domain,
+                from_domain=entry.evidence.from_domain,
+                auth=auth.to_dict(),
+                spf=auth.spf,
+                spf_domain=auth.spf_domain,
+                dkim_pass=frozenset(auth.passing_dkim_domains()),
             )
             for partner_id, canary_ids in sorted(by_partner.items())
         ]
