@@ -76,17 +76,6 @@ class _Judged:
     export_ids: tuple[str, ...]
 
 
-def record(
-    workspace: Workspace,
-    conn: Connection,
-    hit: Hit,
-    now: datetime,
-    facts_cache: ExportFacts | None = None,
-) -> Recorded:
-    """Judge one hit, store its sighting, and raise or update the partner's alert."""
-    return record_many(workspace, conn, [hit], now, facts_cache)[0]
-
-
 def record_many(
     workspace: Workspace,
     conn: Connection,
@@ -285,6 +274,6 @@ __all__ = [
     "list_alerts",
     "list_sightings",
     "message_evidence",
-    "record",
+    "record_many",
     "resolve",
 ]
