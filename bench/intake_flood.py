@@ -93,8 +93,10 @@ def _is_canary(i: int, share: float) -> bool:
     return math.floor((i + 1) * share) > math.floor(i * share)
 
 
-def _plan(i: int, share: float, canaries: list[str]) -> tuple[str, bool]:
-    if _is_canary(i, share):
+def _plan(i: int, share: float, canaries: list[str], clients: int) -> tuple[str, bool]:
+    # By each client's own sequence: every client sends the same share of canary mail
+    # (spread over i, canaries would go through only some of the clients).
+    if _is_canary(i // clients, share):
         return canaries[math.floor(i * share) % len(canaries)], True
     return f"nobody{i}@{CANARY_DOMAINS[i % 2]}", False
 
@@ -124,7 +126,7 @@ def client(job: dict[str, Any]) -> dict[str, Any]:
     canary_250: list[tuple[int, float]] = []
     refused = (smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
     for i in range(job["index"], job["messages"], job["clients"]):
-        rcpt, is_canary = _plan(i, share, canaries)
+        rcpt, is_canary = _plan(i, share, canaries, job["clients"])
         raw = _raw(i, rcpt)
         while True:
             try:
