@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("resolved_by", sa.String(200), nullable=True),
         sa.Column("resolution", sa.Text, nullable=True),
     )
-    op.create_index("ix_alerts_partner", "alerts", ["partner_id", "status", "last_seen"])
+    op.create_index("ix_alerts_partner", "alerts", ["partner_id", "status"])
     op.create_index("ix_alerts_created", "alerts", ["created_at"])
     op.create_table(
         "alert_deliveries",
