@@ -393,3 +393,26 @@ def test_every_rule_is_well_formed() -> None:
         area, _, number = rule_id.removeprefix("TK-").rpartition("-")
         assert rule_id.startswith("TK-") and area.isupper() and number.isdigit()
         assert rule.explanation.endswith(".") and rule.fix.endswith(".")
+
+
+def test_a_sub_processor_may_receive_what_a_processor_may() -> None:
+    data = base()
+    data["flows"].append(
+        {
+            "id": "esp-to-deliv",
+            "from": "esp",
+            "to": "deliv",
+            "purpose": "email_marketing",
+            "categories": {"email": "plain"},
+            "transport": {"protocol": "https", "encrypted": True},
+            "retention": "30d",
+            "deletion": "api",
+        }
+    )
+    found = {rule for rule, target in hits(data) if target == "esp-to-deliv"}
+    assert not found & {"TK-PLAIN-001", "TK-PURPOSE-001"}
+    # ... but not what only a controller may.
+    data["standard"]["tiers"]["personal"]["plain_to"] = ["controller"]
+    data["standard"]["purposes"]["email_marketing"]["roles"] = ["controller"]
+    found = {rule for rule, target in hits(data) if target == "esp-to-deliv"}
+    assert {"TK-PLAIN-001", "TK-PURPOSE-001"} <= found

@@ -15,6 +15,7 @@ from datetime import date
 from trustkeep.errors import InvalidInput
 from trustkeep.model import Model
 from trustkeep.model.parties import VAULT, Flow, Partner
+from trustkeep.model.standard import role_allowed
 
 
 class ExportRefused(InvalidInput):
@@ -46,7 +47,11 @@ def flow_violations(model: Model, flow: Flow, partner: Partner, today: date) -> 
                     "form", f"{category} is {tier_name}: the standard forbids sharing it as {form}"
                 )
             )
-        elif form == "plain" and tier.plain_to is not None and partner.role not in tier.plain_to:
+        elif (
+            form == "plain"
+            and tier.plain_to is not None
+            and not role_allowed(partner.role, tier.plain_to)
+        ):
             found.append(
                 Violation(
                     "plain_to",
@@ -70,7 +75,7 @@ def flow_violations(model: Model, flow: Flow, partner: Partner, today: date) -> 
     purpose = standard.purposes.get(flow.purpose)
     if purpose is None:
         found.append(Violation("purpose", f"purpose {flow.purpose} is not in the standard"))
-    elif partner.role not in purpose.roles:
+    elif not role_allowed(partner.role, purpose.roles):
         found.append(
             Violation("purpose", f"purpose {flow.purpose} is not allowed for a {partner.role}")
         )

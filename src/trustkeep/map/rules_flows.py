@@ -8,6 +8,7 @@ from trustkeep.map.findings import Hit, rule
 from trustkeep.map.graph import NO_DELETION, MapIndex, is_email
 from trustkeep.model.durations import parse_days
 from trustkeep.model.parties import VAULT, Flow
+from trustkeep.model.standard import role_allowed
 
 
 def _shared(index: MapIndex) -> Iterator[Flow]:
@@ -79,7 +80,7 @@ def plain_to(index: MapIndex) -> Iterator[Hit]:
         role = index.partners[flow.to].role
         for force in index.in_force(flow.categories):
             tier = force.tier
-            if tier.plain_to is None or role in tier.plain_to:
+            if tier.plain_to is None or role_allowed(role, tier.plain_to):
                 continue
             plain = [
                 f"{c} ({flow.categories[c]})"
@@ -228,7 +229,7 @@ def purpose_role(index: MapIndex) -> Iterator[Hit]:
     for flow in _shared(index):
         purpose = index.model.standard.purposes.get(flow.purpose)
         role = index.partners[flow.to].role
-        if purpose is not None and role not in purpose.roles:
+        if purpose is not None and not role_allowed(role, purpose.roles):
             yield Hit(
                 flow.id,
                 f"{flow.purpose} is not allowed for a {role} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,6 +13,15 @@ from trustkeep.model.durations import Duration, parse_days
 Form = Literal["plain", "token", "hash", "mask"]
 Role = Literal["processor", "controller", "sub_processor"]
 Identifier = str
+
+
+def role_allowed(role: str, allowed: Collection[str]) -> bool:
+    """Whether `role` is among `allowed` roles (`plain_to`, a purpose's `roles`).
+
+    A sub-processor works for a processor under the same obligations (GDPR art. 28(4)),
+    so what the standard allows a processor it allows a sub-processor too.
+    """
+    return role in allowed or (role == "sub_processor" and "processor" in allowed)
 
 
 class Strict(BaseModel):
