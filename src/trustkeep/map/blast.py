@@ -30,7 +30,7 @@ def blast_radius(
     if partner is None:
         known = ", ".join(sorted(index.partners)) or "none"
         raise InvalidInput(f"no partner {partner_id!r} in the model", hint=f"partners: {known}")
-    upstream = [p for p in index.partners if partner_id in index.downstream(p)]
+    upstream = index.upstream(partner_id)
     sources = {partner_id, *upstream}
     made = [e for e in exports if e.get("partner") in sources and e.get("status") == "complete"]
     standard = model.standard

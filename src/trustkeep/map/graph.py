@@ -7,7 +7,7 @@ a scan (10,000 flows and 2,000 partners check in well under a second).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -222,14 +222,31 @@ class MapIndex:
             path.append(self.came_from[path[-1]])
         return list(reversed(path))
 
-    def downstream(self, partner_id: str) -> list[str]:
-        """Every partner data can travel on to from this one (sub-processors, onward flows)."""
-        seen: list[str] = []
-        queue = deque(self._onward(partner_id))
+    def _backward(self, partner_id: str) -> list[str]:
+        """The partners whose `_onward` includes this one (the edges walked in reverse)."""
+        back = list(self.listed_by.get(partner_id, ()))
+        back += [f.from_ for f in self.flows_in.get(partner_id, ()) if f.from_ in self.partners]
+        return back
+
+    def _reach(self, partner_id: str, step: Callable[[str], list[str]]) -> list[str]:
+        """Partners reachable from this one along `step`, nearest first, itself excluded."""
+        seen = {partner_id}
+        order: list[str] = []
+        queue = deque(step(partner_id))
         while queue:
             current = queue.popleft()
-            if current in seen or current == partner_id:
+            if current in seen:
                 continue
-            seen.append(current)
-            queue.extend(self._onward(current))
-        return seen
+            seen.add(current)
+            order.append(current)
+            queue.extend(step(current))
+        return order
+
+    def downstream(self, partner_id: str) -> list[str]:
+        """Every partner data can travel on to from this one (sub-processors, onward flows)."""
+        return self._reach(partner_id, self._onward)
+
+    def upstream(self, partner_id: str) -> list[str]:
+        """Every partner whose data can travel on to this one, in the model's order."""
+        above = set(self._reach(partner_id, self._backward))
+        return [p for p in self.partners if p in above]
