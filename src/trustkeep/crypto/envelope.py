@@ -53,6 +53,17 @@ def _open(aead: AESGCM, blob: bytes, context: bytes) -> bytes:
         raise DecryptionError() from None
 
 
+def seal_under(keyring: Keyring, key: Key, purpose: str, plaintext: bytes, context: bytes) -> bytes:
+    """Seal `plaintext` directly under a keyring key's sub-key for `purpose` (no data key)."""
+    return _seal(keyring.aead(key, purpose), key.id, plaintext, context)
+
+
+def open_under(keyring: Keyring, purpose: str, blob: bytes, context: bytes) -> bytes:
+    """Open what `seal_under` sealed; the key id travels in the blob's header."""
+    key = keyring.get(header_key_id(blob))
+    return _open(keyring.aead(key, purpose), blob, context)
+
+
 def _dek_context(subject_id: str, dek_id: int) -> bytes:
     return b"trustkeep/v1/dek\x00" + subject_id.encode() + b"\x00" + dek_id.to_bytes(4, "big")
 

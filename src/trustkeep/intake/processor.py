@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,9 +63,7 @@ class Processor:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.processed = 0
         self.facts = ExportFacts(workspace)
-        self.latencies: list[float] = []  # seconds from receipt to commit, newest last
 
     def wake(self) -> None:
         self._wake.set()
@@ -109,22 +106,15 @@ class Processor:
         now = self.clock()
         hits: list[Hit] = []
         taken = 0
-        done_entries: list[Prepared] = []
         with self.workspace.store.write() as conn:
             self.facts.refresh(conn)
             for entry in prepared:
                 if not self.spool.take(conn, entry.item.spool_id):
                     continue  # another processor had it
                 taken += 1
-                done_entries.append(entry)
                 hits.extend(self._store(conn, entry, now))
             results = record_many(self.workspace, conn, hits, now, self.facts)
         self.spool.processed(taken)
-        self.processed += taken
-        done = time.time()
-        for entry in done_entries:
-            self.latencies.append(done - entry.item.message.received_at.timestamp())
-        del self.latencies[:-10_000]
         for result in results:
             if result.alert_id is not None:
                 self.on_alert(result)

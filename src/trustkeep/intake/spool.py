@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import threading
 from base64 import b64decode, b64encode
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select
 
 from trustkeep.clock import isoformat, parse_iso
-from trustkeep.errors import DecryptionError
+from trustkeep.crypto.envelope import open_under, seal_under
 from trustkeep.intake.matcher import CanaryHit
 from trustkeep.intake.message import Inbound
 from trustkeep.store.bulk import bulk_insert
@@ -88,8 +87,6 @@ class Spool:
         self._flushing = False
         self._depth_lock = threading.Lock()
         self._depth = self.count()
-        self.committed = 0
-        self.batches = 0
 
     # -- depth and back-pressure ------------------------------------------------
     def count(self) -> int:
@@ -146,11 +143,9 @@ class Spool:
     def _commit(self, batch: list[tuple[Inbound, tuple[CanaryHit, ...]]]) -> None:
         keyring = self.workspace.keyring
         key = keyring.primary
-        aead = keyring.aead(key, PURPOSE)
         rows = []
         for message, hits in batch:
-            nonce = os.urandom(12)
-            sealed = nonce + aead.encrypt(nonce, _encode(message, hits), AAD)
+            sealed = seal_under(keyring, key, PURPOSE, _encode(message, hits), AAD)
             rows.append(
                 {
                     "received_at": message.received_at,
@@ -163,8 +158,6 @@ class Spool:
         with self.workspace.store.write() as conn:
             bulk_insert(conn, spool, rows)
         self._adjust(len(rows))
-        self.committed += len(rows)
-        self.batches += 1
         self.on_commit()
 
     # -- reading (processor thread) ----------------------------------------------
@@ -177,13 +170,7 @@ class Spool:
         return [self._open(row) for row in rows]
 
     def _open(self, row: Any) -> Spooled:
-        keyring = self.workspace.keyring
-        data = bytes(row.sealed)
-        try:
-            aead = keyring.aead(keyring.get(int(row.key_id)), PURPOSE)
-            plain = aead.decrypt(data[:12], data[12:], AAD)
-        except Exception:
-            raise DecryptionError() from None
+        plain = open_under(self.workspace.keyring, PURPOSE, bytes(row.sealed), AAD)
         return _decode(int(row.id), plain)
 
     def take(self, conn: Connection, spool_id: int) -> bool:
