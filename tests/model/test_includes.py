@@ -57,3 +57,11 @@ def test_flow_to_unknown_partner_is_refused(tmp_path: Path) -> None:
     (tmp_path / "m.yaml").write_text(BASE + flow)
     with pytest.raises(ModelError, match="unknown system or partner 'ghost'"):
         load_model(tmp_path / "m.yaml")
+
+
+def test_an_id_repeated_in_a_fragment_points_at_the_repeat(tmp_path: Path) -> None:
+    flow = "flows:\n  - {id: f1, from: vault, to: esp, purpose: x, categories: {email: plain}}\n"
+    (tmp_path / "f.yaml").write_text("# the same partner again\n" + PARTNER)
+    (tmp_path / "m.yaml").write_text(BASE + PARTNER + flow + "include: [f.yaml]\n")
+    with pytest.raises(ModelError, match=r"f\.yaml:3: .*'esp' is used twice"):
+        load_model(tmp_path / "m.yaml")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,24 +45,34 @@ class _Sources:
             if key.value in MERGED_LISTS and isinstance(value, yaml.SequenceNode):
                 self.items.setdefault(key.value, []).extend((path, n) for n in value.value)
 
-    def scalar(self, value: str, nth: int) -> str | None:
-        """file:line of the nth scalar equal to `value` (for errors about the whole model)."""
-        seen = 0
+    def scalar(self, value: str) -> str | None:
+        """file:line of the first scalar equal to `value` (for a reference to an unknown id)."""
         roots = [(self.path, self.root)]
-        roots += [(p, n) for entries in self.items.values() for p, n in entries]
+        roots += [(p, n) for entries in self.items.values() for p, n in entries if p != self.path]
         for path, node in roots:
-            todo = [node]
+            todo = deque([node])
             while todo:
-                current = todo.pop(0)
+                current = todo.popleft()
                 if isinstance(current, yaml.ScalarNode) and current.value == value:
-                    if seen == nth:
-                        return f"{path}:{current.start_mark.line + 1}"
-                    seen += 1
-                elif isinstance(current, yaml.MappingNode):
+                    return f"{path}:{current.start_mark.line + 1}"
+                if isinstance(current, yaml.MappingNode):
                     todo.extend(v for pair in current.value for v in pair)
                 elif isinstance(current, yaml.SequenceNode):
                     todo.extend(current.value)
         return None
+
+    def repeated_id(self, value: str) -> str | None:
+        """file:line of the `id: value` that repeats an earlier one (ids are checked in
+        systems, partners, flows order), or of the only one (an id that takes `vault`)."""
+        found = [
+            f"{path}:{v.start_mark.line + 1}"
+            for kind in ("systems", "partners", "flows")
+            for path, node in self.items.get(kind, ())
+            if isinstance(node, yaml.MappingNode)
+            for k, v in node.value
+            if k.value == "id" and isinstance(v, yaml.ScalarNode) and v.value == value
+        ]
+        return found[1] if len(found) > 1 else (found[0] if found else None)
 
     def where(self, loc: tuple[int | str, ...]) -> str:
         if len(loc) >= 2 and isinstance(loc[1], int) and str(loc[0]) in self.items:
@@ -202,7 +213,9 @@ def load_model(path: Path) -> Model:
         names = re.findall(r"'([a-z0-9_-]+)'", message)
         if not loc and names:
             # A cross-reference error: point at the name it is about, not the top.
-            where = sources.scalar(names[-1], 1 if "twice" in message else 0) or where
+            name = names[-1]
+            spot = sources.repeated_id(name) if "twice" in message else sources.scalar(name)
+            where = spot or where
         raise ModelError(f"{where}: {location}: {message}{more}") from None
 
 
