@@ -39,7 +39,7 @@ class CanaryMatcher:
         self.workspace = workspace
         self._lock = threading.Lock()
         self._index: dict[tuple[int, int], list[str]] = {}
-        self._version: tuple[int, str] | None = None
+        self._version: tuple[str, ...] | None = None
         self._codec: Codec | None = None
         # Keyed digests of normalised addresses -> confirmed hits. Not the blind-index
         # pairs: those collide on purpose, and a collision must not inherit a hit.
@@ -50,10 +50,18 @@ class CanaryMatcher:
     def refresh(self, force: bool = False) -> bool:
         """Reload the in-memory index when canaries were added or retired."""
         with self.workspace.store.read() as conn:
-            count, newest = conn.execute(
-                select(func.count(), func.max(canaries.c.created_at))
-            ).one()
-            version = (int(count), str(newest))
+            # New canaries change the count or the newest; a re-wrap changes the index keys.
+            version = tuple(
+                str(v)
+                for v in conn.execute(
+                    select(
+                        func.count(),
+                        func.max(canaries.c.created_at),
+                        func.min(canaries.c.index_key_id),
+                        func.max(canaries.c.index_key_id),
+                    )
+                ).one()
+            )
             if not force and version == self._version:
                 return False
             codec = codec_for(self.workspace, conn)

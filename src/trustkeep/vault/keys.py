@@ -19,6 +19,7 @@ from trustkeep.clock import isoformat, parse_iso
 from trustkeep.crypto import DataKey, Key
 from trustkeep.errors import KeyStateError
 from trustkeep.store.tables import blind_indexes, meta, subjects
+from trustkeep.vault import dependents
 from trustkeep.vault.context import codec_for, count_encryptions, usage
 from trustkeep.workspace import Workspace
 
@@ -42,9 +43,16 @@ def rotate_keys(workspace: Workspace, conn: Connection | None = None, reason: st
 class RewrapResult:
     rewrapped: int = 0
     reencrypted: int = 0
+    canaries: int = 0
+    messages: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"rewrapped": self.rewrapped, "reencrypted": self.reencrypted}
+        return {
+            "rewrapped": self.rewrapped,
+            "reencrypted": self.reencrypted,
+            "canaries": self.canaries,
+            "messages": self.messages,
+        }
 
 
 def rewrap(
@@ -87,7 +95,29 @@ def rewrap(
     if data:
         with workspace.store.write() as conn:
             conn.execute(delete(meta).where(meta.c.name == DATA_RUN))
+    _rewrap_dependents(workspace, result, batch_size)
     return result
+
+
+def _rewrap_dependents(workspace: Workspace, result: RewrapResult, batch_size: int) -> None:
+    """Canaries and message evidence follow the subjects under the primary key."""
+    while True:
+        with workspace.store.write() as conn:
+            codec = codec_for(workspace, conn)
+            done_canaries = dependents.rewrap_canaries(workspace, conn, codec, batch_size)
+            done_messages = dependents.rewrap_messages(workspace, conn, batch_size)
+            if done_canaries or done_messages:
+                count_encryptions(conn, workspace.keyring.primary.id, done_canaries + done_messages)
+                workspace.audit.record(
+                    conn,
+                    workspace.actor,
+                    "keys.rewrap",
+                    details={"canaries": done_canaries, "messages": done_messages},
+                )
+        result.canaries += done_canaries
+        result.messages += done_messages
+        if not (done_canaries or done_messages):
+            return
 
 
 def _rewrap_one(conn: Connection, codec: Any, row: Any, data: bool, now: Any) -> None:
@@ -133,6 +163,13 @@ def retire_key(workspace: Workspace, key_id: int) -> Key:
             raise KeyStateError(
                 f"key {key_id} still protects {remaining} subjects",
                 hint="run `trustkeep keys rewrap` first",
+            )
+        others = dependents.references(conn, key_id)
+        if others:
+            held = ", ".join(f"{n} {kind}" for kind, n in others.items())
+            raise KeyStateError(
+                f"key {key_id} still protects {held}",
+                hint="run `trustkeep keys rewrap` first (spooled mail drains by itself)",
             )
         retired = workspace.keyring.retire(key_id)
         workspace.keyring.save()
