@@ -62,6 +62,29 @@ PUBLIC_FLOW = {
 }
 INTERNAL = {"id": "crm2", "boundary": "corporate", "holds": ["loyalty_tier"], "at_rest": "plain"}
 
+# esp passes data on to a processor of its own
+ESP_TO_ADS = _all(
+    _add(
+        "partners",
+        {
+            "id": "ads",
+            "role": "processor",
+            "country": "US",
+            "contract": {"ref": "A", "expires": TODAY},
+        },
+    ),
+    _add(
+        "flows",
+        {
+            **PUBLIC_FLOW,
+            "id": "esp-to-ads",
+            "from": "esp",
+            "to": "ads",
+            "transport": {"encrypted": True},
+        },
+    ),
+)
+
 # rule: (trigger, target, near miss)
 CASES: dict[str, tuple[Edit, str, Edit]] = {
     "TK-FORM-001": (
@@ -233,50 +256,9 @@ CASES: dict[str, tuple[Edit, str, Edit]] = {
         ),
     ),
     "TK-SUBP-001": (
-        _all(
-            _add(
-                "partners",
-                {
-                    "id": "ads",
-                    "role": "processor",
-                    "country": "US",
-                    "contract": {"ref": "A", "expires": TODAY},
-                },
-            ),
-            _add(
-                "flows",
-                {
-                    **PUBLIC_FLOW,
-                    "id": "esp-to-ads",
-                    "from": "esp",
-                    "to": "ads",
-                    "transport": {"encrypted": True},
-                },
-            ),
-        ),
+        ESP_TO_ADS,
         "esp",
-        _all(
-            _add(
-                "partners",
-                {
-                    "id": "ads",
-                    "role": "processor",
-                    "country": "US",
-                    "contract": {"ref": "A", "expires": TODAY},
-                },
-            ),
-            _add(
-                "flows",
-                {
-                    **PUBLIC_FLOW,
-                    "id": "esp-to-ads",
-                    "from": "esp",
-                    "to": "ads",
-                    "transport": {"encrypted": True},
-                },
-            ),
-            _set("party:esp.sub_processors", ["deliv", "ads"]),
-        ),
+        _all(ESP_TO_ADS, _set("party:esp.sub_processors", ["deliv", "ads"])),
     ),
     "TK-SUBP-002": (
         _set("party:esp.sub_processors", []),
