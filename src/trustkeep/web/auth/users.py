@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -22,8 +23,15 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 MIN_PASSWORD = 12
 # argon2-cffi's defaults are RFC 9106's low-memory profile, argon2id.
 _hasher = PasswordHasher()
-# Verified against when the user does not exist, so a miss costs as much as a hit.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so a miss costs as much as a hit.
+
+    Made on the first login rather than at import: every CLI command imports this module.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,7 @@ def authenticate(ws: Workspace, name: str, password: str, client: str | None) ->
             outcome = "rate_limited"
         else:
             # Verify even for an unknown user, so timing does not tell who exists.
-            good = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+            good = _verify(row.password_hash if row is not None else _dummy_hash(), password)
             if not good or row is None or row.disabled_at is not None:
                 outcome = "bad_credentials"
         if outcome == "ok":
