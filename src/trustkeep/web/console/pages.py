@@ -11,9 +11,11 @@ from trustkeep import exports, vault
 from trustkeep.audit.verify import verify_log
 from trustkeep.errors import TrustkeepError
 from trustkeep.web import maps, readmodel
+from trustkeep.web.auth.principal import Principal
 from trustkeep.web.console.alerts import recent_alerts
 from trustkeep.web.console.common import render, signed_in
 from trustkeep.web.deps import acting, workspace_of
+from trustkeep.workspace import Workspace
 
 router = APIRouter()
 
@@ -112,15 +114,7 @@ def subjects_page(
             described = vault.describe(ws, subject)
         except TrustkeepError as exc:
             problem = exc.message
-    return render(
-        request,
-        "subjects.html",
-        who,
-        page="subjects",
-        counts=vault.count(ws),
-        subject=described,
-        problem=problem,
-    )
+    return _subjects(request, who, ws, subject=described, problem=problem)
 
 
 @router.post("/subjects/{subject_id}/reveal")
@@ -139,14 +133,11 @@ def reveal_subject(
         values = vault.reveal(ws, subject_id, purpose)
     except TrustkeepError as exc:
         problem = exc.message
-    return render(
-        request,
-        "subjects.html",
-        who,
-        page="subjects",
-        counts=vault.count(ws),
-        subject=described,
-        values=values,
-        purpose=purpose,
-        problem=problem,
+    return _subjects(
+        request, who, ws, subject=described, values=values, purpose=purpose, problem=problem
     )
+
+
+def _subjects(request: Request, who: Principal, ws: Workspace, **context: Any) -> Response:
+    """The subjects page: the counts, plus one subject (and what was revealed) if any."""
+    return render(request, "subjects.html", who, page="subjects", counts=vault.count(ws), **context)
