@@ -31,11 +31,14 @@ STREAM_SECONDS = 300.0
 def recent_alerts(
     ws: Workspace, *, open_only: bool = False, limit: int = 50
 ) -> list[dict[str, Any]]:
+    """The newest alerts; with `open_only`, the newest not yet resolved (however many are)."""
+    statuses: tuple[str | None, ...] = ("open", "acknowledged") if open_only else (None,)
     with ws.store.read() as conn:
-        rows = service.list_alerts(conn, limit=limit * 3 if open_only else limit)
-    if open_only:
-        rows = [r for r in rows if r.get("status") != "resolved"][:limit]
-    return rows
+        rows = [r for s in statuses for r in service.list_alerts(conn, status=s, limit=limit)]
+    # The service's order, newest first then by id, over both statuses.
+    rows.sort(key=lambda r: r["id"])
+    rows.sort(key=lambda r: r["created_at"] or "", reverse=True)
+    return rows[:limit]
 
 
 def _rows_html(request: Request, ws: Workspace, open_only: bool) -> str:
