@@ -10,7 +10,9 @@ from sqlalchemy import Connection, func, select, update
 
 from trustkeep.clock import isoformat
 from trustkeep.crypto import DataKey
+from trustkeep.detect.exportfacts import aware
 from trustkeep.errors import AlertError, AlertNotFound, InvalidInput
+from trustkeep.intake.evidence import mask_address, masked
 from trustkeep.store.tables import alerts, messages, sightings
 from trustkeep.workspace import Workspace
 
@@ -19,11 +21,7 @@ EVIDENCE_FIELD = "evidence"
 
 
 def _when(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    from datetime import UTC
-
-    return isoformat(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return None if moment is None else isoformat(aware(moment))
 
 
 def alert_dict(row: Any) -> dict[str, Any]:
@@ -133,8 +131,6 @@ def message_evidence(
     purpose: str | None = None,
 ) -> dict[str, Any]:
     """A message's evidence; other people's addresses are masked unless `reveal` (audited)."""
-    from trustkeep.intake.evidence import masked
-
     if reveal and not (purpose and purpose.strip()):
         raise InvalidInput("a purpose is required to reveal evidence", hint="--purpose TEXT")
     with workspace.store.write() as conn:
@@ -153,12 +149,10 @@ def message_evidence(
         )
     doc = {"message_id": row.id, "received_at": _when(row.received_at), **doc}
     doc["evidence"].pop("raw_zlib", None)
-    return doc if reveal else _mask_all(doc, masked)
+    return doc if reveal else _mask_all(doc)
 
 
-def _mask_all(doc: dict[str, Any], masked: Any) -> dict[str, Any]:
-    from trustkeep.intake.evidence import mask_address
-
+def _mask_all(doc: dict[str, Any]) -> dict[str, Any]:
     out = dict(doc)
     out["evidence"] = masked(doc["evidence"])
     out["mail_from"] = mask_address(doc["mail_from"]) if doc.get("mail_from") else ""

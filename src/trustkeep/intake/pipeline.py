@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trustkeep.intake.matcher import CanaryHit, CanaryMatcher
@@ -67,27 +67,16 @@ class Pipeline:
         if not counts:
             return
         store = self.workspace.store
+        dialect = postgresql if store.dialect == "postgresql" else sqlite
         with store.write() as conn:
             for name, value in counts.items():
-                current = conn.execute(
-                    select(intake_counters.c.value).where(intake_counters.c.name == name)
-                ).scalar()
-                if current is None:
-                    dialect = postgresql if store.dialect == "postgresql" else sqlite
-                    conn.execute(
-                        dialect.insert(intake_counters)
-                        .values(name=name, value=value)
-                        .on_conflict_do_update(
-                            index_elements=["name"],
-                            set_={"value": intake_counters.c.value + value},
-                        )
+                conn.execute(
+                    dialect.insert(intake_counters)
+                    .values(name=name, value=value)
+                    .on_conflict_do_update(
+                        index_elements=["name"], set_={"value": intake_counters.c.value + value}
                     )
-                else:
-                    conn.execute(
-                        update(intake_counters)
-                        .where(intake_counters.c.name == name)
-                        .values(value=intake_counters.c.value + value)
-                    )
+                )
 
 
 def read_counters(workspace: Workspace) -> dict[str, int]:
