@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import UnstructuredHeader
-from email.message import Message
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from typing import Any
 
 MAX_PARSE_BYTES = 4 * 1024 * 1024  # the parser sees at most this much of a message
@@ -120,12 +121,37 @@ def bound_input(raw: bytes, notes: Notes) -> tuple[bytes, bool]:
     return b"".join(out), headers_only
 
 
+class _OncePolicy(EmailPolicy):
+    """policy.default that parses each distinct header value once per message.
+
+    The feed parser and Message.get_content_type, get_param and get_payload fetch
+    Content-Type and Content-Transfer-Encoding again at every call, and policy.default
+    parses the value anew each time: over half the cost of parsing a multipart message.
+    Header objects are immutable, so one parse per (name, value) gives the same answers.
+    Make one per message: the memo lives as long as the message does.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(message_factory=EmailMessage)
+        # Policies refuse attribute assignment; EmailPolicy sets its own fields this way too.
+        object.__setattr__(self, "_parsed", {})
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if hasattr(value, "name"):  # already a header object
+            return value
+        parsed: dict[tuple[str, str], Any] = self.__dict__["_parsed"]
+        key = (name.lower(), value)
+        if key not in parsed:
+            parsed[key] = super().header_fetch_parse(name, value)
+        return parsed[key]
+
+
 def parse_message(raw: bytes, notes: Notes, *, headers_only: bool = False) -> Message:
     """Parse with policy.default, falling back to compat32, then to headers only."""
     data, too_many = bound_input(raw, notes)
     headers_only = headers_only or too_many
     attempts = (
-        (policy.default, headers_only),
+        (_OncePolicy(), headers_only),
         (policy.compat32, headers_only),
         (policy.compat32, True),
     )
