@@ -106,8 +106,9 @@ def test_recipients_and_size_are_capped(intake: Intake, workspace: Workspace) ->
         assert codes[-1] == 452
         smtp.rset()
         big = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 11_000
-        with pytest.raises(smtplib.SMTPException):
+        with pytest.raises(smtplib.SMTPSenderRefused) as refused:
             smtp.sendmail("a@b.example", ["r@nw-members.example"], big)
+        assert refused.value.smtp_code == 552  # refused on its declared SIZE, before DATA
 
 
 @pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is installed by .ci/run")
