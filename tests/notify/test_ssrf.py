@@ -114,6 +114,14 @@ def test_reasons_never_carry_the_url() -> None:
     assert "s3cr3t" not in str(caught.value) and "127.0.0.1" not in str(caught.value)
 
 
+def test_a_checked_target_does_not_show_its_url() -> None:
+    # Slack puts its secret in the path; a repr may reach a log line or a traceback.
+    url = "https://public.example/services/T0/B0/s3cr3t?token=t0k3n"
+    target = check_url(url, resolver=resolver)
+    assert "s3cr3t" not in repr(target) and "t0k3n" not in repr(target)
+    assert target.url.endswith("?token=t0k3n")
+
+
 @given(st.ip_addresses(v=4))
 def test_every_spelling_of_an_ipv4_address_gets_one_verdict(ip: ipaddress.IPv4Address) -> None:
     spellings = [str(ip), str(int(ip)), hex(int(ip)), f"[::ffff:{ip}]"]

@@ -14,7 +14,7 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpcore
@@ -40,7 +40,7 @@ def system_resolver(host: str, port: int) -> list[str]:
 class Target:
     """A checked URL: what to ask for (`url`) and the one address to connect to."""
 
-    url: str
+    url: str = field(repr=False)  # a Slack URL is a secret, and query strings carry tokens
     scheme: str
     host: str
     port: int
