@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -122,19 +122,16 @@ def due(conn: Connection, now: datetime, limit: int) -> list[Delivery]:
 
 def claim(conn: Connection, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Delivery]:
     """Take due deliveries for one attempt each: count it and lease the row meanwhile."""
-    claimed = []
-    for delivery in due(conn, now, limit):
-        attempts = delivery.attempts + 1
-        until = utc(now) + lease
-        conn.execute(
-            update(alert_deliveries)
-            .where(alert_deliveries.c.id == delivery.id)
-            .values(attempts=attempts, next_attempt_at=until)
-        )
-        claimed.append(
-            Delivery(**{**delivery.__dict__, "attempts": attempts, "next_attempt_at": until})
-        )
-    return claimed
+    found = due(conn, now, limit)
+    if not found:
+        return []
+    until = utc(now) + lease
+    conn.execute(
+        update(alert_deliveries)
+        .where(alert_deliveries.c.id.in_([d.id for d in found]))
+        .values(attempts=alert_deliveries.c.attempts + 1, next_attempt_at=until)
+    )
+    return [replace(d, attempts=d.attempts + 1, next_attempt_at=until) for d in found]
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
