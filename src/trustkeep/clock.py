@@ -21,3 +21,8 @@ def isoformat(moment: datetime) -> str:
 def parse_iso(text: str) -> datetime:
     """Read back what `isoformat` wrote."""
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC. SQLite hands stored times back naive, and every stored time is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from trustkeep.clock import isoformat, parse_iso
-from trustkeep.detect.exportfacts import ExportFacts, aware
+from trustkeep.clock import as_utc, isoformat, parse_iso
+from trustkeep.detect.exportfacts import ExportFacts
 from trustkeep.detect.narrow import Running, narrow
 from trustkeep.detect.rules import Facts, SenderPolicy, Verdict, judge
 from trustkeep.store.tables import alerts, sightings
@@ -195,8 +195,8 @@ def _raise(
         .where(alerts.c.id == open_alert.id)
         .values(
             updated_at=now,
-            first_seen=min(aware(open_alert.first_seen), first),
-            last_seen=max(aware(open_alert.last_seen), last),
+            first_seen=min(as_utc(open_alert.first_seen), first),
+            last_seen=max(as_utc(open_alert.last_seen), last),
             message_count=alerts.c.message_count + len(items),
             summary=json.dumps(summary),
         )

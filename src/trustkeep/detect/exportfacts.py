@@ -8,19 +8,16 @@ exports table changes (checked once per batch): two queries a message saved.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select
 
+from trustkeep.clock import as_utc
 from trustkeep.model.durations import parse_days
 from trustkeep.store.tables import export_canaries, exports
 from trustkeep.workspace import Workspace
 
 MAX_CACHED = 100_000
-
-
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class ExportFacts:
@@ -66,7 +63,7 @@ class ExportFacts:
                 exports.c.id, exports.c.created_at, exports.c.flow_id, exports.c.partner_id
             ).where(exports.c.id.in_(missing))
             for row in conn.execute(query):
-                at = aware(row.created_at)
+                at = as_utc(row.created_at)
                 flow, partner = model.flow(row.flow_id), model.partner(row.partner_id)
                 retention = (flow.retention if flow else None) or (
                     partner.retention if partner else None

@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from trustkeep.clock import isoformat
+from trustkeep.clock import as_utc, isoformat
 from trustkeep.crypto import DataKey
-from trustkeep.detect.exportfacts import aware
 from trustkeep.errors import AlertError, AlertNotFound, InvalidInput
 from trustkeep.intake.evidence import mask_address, masked
 from trustkeep.store.tables import alerts, messages, sightings
@@ -21,7 +20,7 @@ EVIDENCE_FIELD = "evidence"
 
 
 def _when(moment: datetime | None) -> str | None:
-    return None if moment is None else isoformat(aware(moment))
+    return None if moment is None else isoformat(as_utc(moment))
 
 
 def alert_dict(row: Any) -> dict[str, Any]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from trustkeep.clock import as_utc
 from trustkeep.model.alerting import Output
 from trustkeep.store.tables import alert_deliveries
 
@@ -26,11 +27,6 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 LEASE = timedelta(minutes=10)
 MAX_REASON = 300
-
-
-def utc(moment: datetime) -> datetime:
-    """Aware UTC; SQLite hands stored times back naive, and every stored time is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -57,9 +53,9 @@ class Delivery:
             event=row.event,
             status=row.status,
             attempts=int(row.attempts),
-            next_attempt_at=utc(row.next_attempt_at),
-            created_at=utc(row.created_at),
-            delivered_at=utc(row.delivered_at) if row.delivered_at else None,
+            next_attempt_at=as_utc(row.next_attempt_at),
+            created_at=as_utc(row.created_at),
+            delivered_at=as_utc(row.delivered_at) if row.delivered_at else None,
             last_error=row.last_error,
         )
 
@@ -83,8 +79,8 @@ def enqueue(
             "event": event,
             "status": PENDING,
             "attempts": 0,
-            "next_attempt_at": utc(now),
-            "created_at": utc(now),
+            "next_attempt_at": as_utc(now),
+            "created_at": as_utc(now),
         }
         for output in outputs
         if event in output.events and output.id not in waiting
@@ -110,7 +106,7 @@ def due(conn: Connection, now: datetime, limit: int) -> list[Delivery]:
     query = (
         select(alert_deliveries)
         .where(alert_deliveries.c.status == PENDING)
-        .where(alert_deliveries.c.next_attempt_at <= utc(now))
+        .where(alert_deliveries.c.next_attempt_at <= as_utc(now))
         .order_by(alert_deliveries.c.next_attempt_at, alert_deliveries.c.id)
         .limit(limit)
     )
@@ -125,7 +121,7 @@ def claim(conn: Connection, now: datetime, limit: int, lease: timedelta = LEASE)
     found = due(conn, now, limit)
     if not found:
         return []
-    until = utc(now) + lease
+    until = as_utc(now) + lease
     conn.execute(
         update(alert_deliveries)
         .where(alert_deliveries.c.id.in_([d.id for d in found]))
@@ -157,7 +153,7 @@ def _settle(conn: Connection, delivery: Delivery, **values: Any) -> bool:
 
 def mark_delivered(conn: Connection, delivery: Delivery, now: datetime) -> bool:
     """Record a successful attempt; False if the row was settled by someone else."""
-    return _settle(conn, delivery, status=DELIVERED, delivered_at=utc(now), last_error=None)
+    return _settle(conn, delivery, status=DELIVERED, delivered_at=as_utc(now), last_error=None)
 
 
 def mark_retry(
@@ -175,7 +171,7 @@ def mark_retry(
     if not retry or delivery.attempts >= max_attempts:
         return FAILED if _settle(conn, delivery, status=FAILED, last_error=reason) else None
     delay = backoff(delivery.attempts, rng or random.Random())
-    later = utc(now) + delay
+    later = as_utc(now) + delay
     return PENDING if _settle(conn, delivery, next_attempt_at=later, last_error=reason) else None
 
 

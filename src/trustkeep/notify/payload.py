@@ -10,11 +10,11 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from trustkeep.clock import isoformat
+from trustkeep.clock import as_utc, isoformat
 
 SIGNATURE_HEADER = "X-Trustkeep-Signature"
 SENDER_KEYS = ("peer_ip", "mail_from_domain", "from_domain")
@@ -25,8 +25,7 @@ def _when(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        # SQLite hands back naive datetimes; every stored time is UTC.
-        return isoformat(value if value.tzinfo else value.replace(tzinfo=UTC))
+        return isoformat(as_utc(value))
     return str(value)
 
 

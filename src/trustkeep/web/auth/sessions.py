@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, insert, select
 
+from trustkeep.clock import as_utc
 from trustkeep.store.tables import sessions, users
 from trustkeep.web.auth.principal import Principal
 from trustkeep.web.auth.scopes import ROLES
@@ -24,11 +25,6 @@ LIFETIME = timedelta(hours=8)
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def csrf_token(session_token: str) -> str:
@@ -61,7 +57,7 @@ def resolve_session(ws: Workspace, token: str) -> Principal | None:
             .join(users, users.c.id == sessions.c.user_id)
             .where(sessions.c.token_hash == _hash(token))
         ).first()
-    if row is None or row.disabled_at is not None or _utc(row.expires_at) <= ws.clock():
+    if row is None or row.disabled_at is not None or as_utc(row.expires_at) <= ws.clock():
         return None
     scopes = ROLES.get(row.role, frozenset())
     return Principal("user", row.name, scopes, role=row.role, session_token=token)
