@@ -18,11 +18,13 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 
 from support import Env
+from trustkeep.canaries.guessability import estimate, is_guessable
 from trustkeep.detect import manage
 from trustkeep.intake.authn import generate_dkim_key
 from trustkeep.intake.resolver import LocalZone
 from trustkeep.intake.server import IntakeServer, ServeOptions, ServerThread
-from trustkeep.store.tables import messages, sightings, spool
+from trustkeep.store.tables import canaries, messages, sightings, spool
+from trustkeep.vault.context import codec_for
 from trustkeep.workspace import Workspace
 
 ESP_IP = "127.0.0.2"
@@ -68,11 +70,24 @@ class Intake:
     exports: dict[str, dict[str, Any]]
 
     def canaries(self, partner: str) -> list[str]:
-        """Addresses of `partner`'s export at the canary domains (what mail would reach)."""
+        """Addresses of `partner`'s export at the canary domains (what mail would reach).
+
+        Unguessable ones first (in file order), then the guessable ones: a test that
+        mails one canary means a canary whose hit alone is evidence of a leak.
+        """
         path = Path(self.exports[partner]["path"])
         with path.open(newline="", encoding="utf-8") as handle:
             emails = [row["email"] for row in csv.DictReader(handle)]
-        return [e for e in emails if e.rpartition("@")[2] in CANARY_DOMAINS]
+        found = [e for e in emails if e.rpartition("@")[2] in CANARY_DOMAINS]
+        return sorted(found, key=guessable)
+
+    def unguessable(self, partner: str) -> list[str]:
+        """`partner`'s canaries that no dictionary within the guess budget reaches."""
+        return [a for a in self.canaries(partner) if not guessable(a)]
+
+    def guessable(self, partner: str) -> list[str]:
+        """`partner`'s canaries a name-dictionary spammer reaches within the budget."""
+        return [a for a in self.canaries(partner) if guessable(a)]
 
     def customers(self, partner: str) -> list[str]:
         path = Path(self.exports[partner]["path"])
@@ -88,6 +103,18 @@ class Intake:
         if clock is not None:
             kwargs["clock"] = clock
         return ServerThread(IntakeServer(ws, opts, **kwargs))
+
+
+def guessable(address: str) -> bool:
+    return is_guessable(estimate(address.rpartition("@")[0]).guesses)
+
+
+def control_addresses(ws: Workspace) -> list[str]:
+    """The control canaries' addresses (never exported), decrypted for the test."""
+    with ws.store.read() as conn:
+        codec = codec_for(ws, conn)
+        rows = conn.execute(select(canaries).where(canaries.c.kind == "control")).all()
+        return sorted(codec.open(row, only="email")["email"] for row in rows)
 
 
 def make_zone() -> tuple[LocalZone, bytes, bytes]:

@@ -1,25 +1,44 @@
-"""Recipient matching: blind-index candidates are confirmed; a collision never inherits a hit."""
+"""Recipient matching: full keyed digests, exact first, then without a +tag; stale is not 550."""
 
 from __future__ import annotations
 
-from intake_support import Intake
+from intake_support import Intake, control_addresses
 from trustkeep.intake.matcher import CanaryMatcher
 from trustkeep.workspace import Workspace
 
 
-def test_blind_index_collision_is_not_a_canary(intake: Intake, workspace: Workspace) -> None:
+def test_lookup_is_exact_and_confirmed_by_decrypting(intake: Intake, workspace: Workspace) -> None:
     matcher = CanaryMatcher(workspace)
     assert matcher.refresh(force=True)
-    canaries = intake.canaries("app") + intake.canaries("esp")
-    by_pair = {matcher.candidates(c)[0]: c for c in canaries}
-    # Find a stranger whose blind index equals some canary's (they collide by design).
-    stranger = next(
-        f"stranger{i}@nw-members.example"
-        for i in range(10_000_000)
-        if matcher.candidates(f"stranger{i}@nw-members.example")
-    )
-    twin = by_pair[matcher.candidates(stranger)[0]]
-    assert matcher.confirm(twin)  # the canary itself is confirmed (and cached)
-    assert matcher.confirm(stranger) == ()  # its collision is not
-    assert matcher.confirm(twin.upper())  # case does not matter for email
-    assert not matcher.refresh()  # nothing new: the index is not reloaded
+    canary = intake.canaries("app")[0]
+    local, _, domain = canary.rpartition("@")
+    (hit,) = matcher.lookup(canary)
+    assert (hit.partner_id, hit.kind) == ("app", "live")
+    assert matcher.lookup(canary.upper()) == (hit,)  # case does not matter for email
+    assert matcher.confirm(canary) == (hit,)
+    assert matcher.lookup(f"{local}x@{domain}") == ()  # one letter more is a stranger
+    assert matcher.lookup(f"{local}@other.example") == ()
+    assert matcher.lookup(f"{local}+promo@{domain}") == (hit,)  # a +tag is stripped
+    assert not matcher.refresh()  # nothing new: the set is not rebuilt
+
+
+def test_control_canaries_match_as_controls(intake: Intake, workspace: Workspace) -> None:
+    matcher = CanaryMatcher(workspace)
+    matcher.refresh(force=True)
+    controls = control_addresses(workspace)
+    assert controls
+    for address in controls:
+        (hit,) = matcher.lookup(address)
+        assert hit.kind == "control" and hit.partner_id == ""
+
+
+def test_stale_until_loaded_and_after_the_bound(intake: Intake, workspace: Workspace) -> None:
+    now = [0.0]
+    matcher = CanaryMatcher(workspace, stale_after=60, monotonic=lambda: now[0])
+    assert matcher.stale  # never loaded
+    matcher.refresh()
+    assert not matcher.stale
+    now[0] = 61.0
+    assert matcher.stale
+    matcher.refresh()  # nothing changed, but the check itself is fresh
+    assert not matcher.stale

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from intake_support import CANARY_DOMAINS, SPAMMER_IP
+from intake_support import CANARY_DOMAINS, SPAMMER_IP, guessable
 from support import SAMPLE, Env
 from trustkeep.demo.mail import spam
 from trustkeep.detect import manage
@@ -64,7 +64,8 @@ class Site:
     def canaries(self) -> list[str]:
         with Path(self.export["path"]).open(newline="", encoding="utf-8") as handle:
             emails = [row["email"] for row in csv.DictReader(handle)]
-        return [e for e in emails if e.rpartition("@")[2] in CANARY_DOMAINS]
+        found = [e for e in emails if e.rpartition("@")[2] in CANARY_DOMAINS]
+        return sorted(found, key=guessable)  # unguessable first: one hit is a leak
 
     def server(self, http: bool = False) -> ServerThread:
         options = ServeOptions(smtp_port=0, http_port=0 if http else None)

@@ -5,8 +5,17 @@ an `Observer` learns a list's distribution in one pass into a `ListProfile`,
 and `generate` makes canaries that read like that list's real rows.
 """
 
-from trustkeep.canaries.generate import generate
+from trustkeep.canaries.generate import generate, generate_at, spread
 from trustkeep.canaries.planner import CanaryPlan, hit_probability, plan_canaries
 from trustkeep.canaries.profile import ListProfile, Observer
 
-__all__ = ["CanaryPlan", "ListProfile", "Observer", "generate", "hit_probability", "plan_canaries"]
+__all__ = [
+    "CanaryPlan",
+    "ListProfile",
+    "Observer",
+    "generate",
+    "generate_at",
+    "hit_probability",
+    "plan_canaries",
+    "spread",
+]

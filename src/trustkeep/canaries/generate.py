@@ -25,7 +25,7 @@ from trustkeep.canaries.profile import EMAIL, FIRST, LAST, ListProfile, local_ke
 from trustkeep.canaries.values import fresh
 from trustkeep.errors import InvalidInput
 
-__all__ = ["generate"]
+__all__ = ["generate", "generate_at", "spread"]
 
 _DONOR_TRIES = 400  # donor rows per canary before giving up
 _NAME_TRIES = 4  # name pairs tried per donor: a taken address is a taken pattern too
@@ -151,12 +151,33 @@ def generate(
     """
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise InvalidInput("count must be an integer >= 0")
+    return generate_at(profile, spread(count, domains, rng), rng, avoid_locals)
+
+
+def spread(count: int, domains: Sequence[str], rng: Random) -> list[str]:
+    """`count` domains, round-robin over `domains` shuffled: each gets count // len or one
+    more, and which domain gets the extra ones is not predictable from the list."""
     names = _domains(domains)
-    if count == 0:
-        return []
-    _check(profile)
-    # Shuffled, then round-robin: every domain gets count // len or one more, and
-    # which domain gets the extra ones is not predictable from the list.
     rng.shuffle(names)
+    return [names[i % len(names)] for i in range(count)]
+
+
+def generate_at(
+    profile: ListProfile,
+    domains: Sequence[str],
+    rng: Random,
+    avoid_locals: Collection[str] = (),
+) -> list[dict[str, str]]:
+    """One canary record per entry of `domains`, at that domain, all in one batch.
+
+    Records made in one call never share a local part or a name pair, so live
+    and control canaries made together cannot be told apart by how they were made.
+    """
+    if isinstance(domains, str):
+        raise InvalidInput("domains must be a sequence of domain names, not one string")
+    if not domains:
+        return []
+    _domains(domains)
+    _check(profile)
     batch = _Batch(profile, rng, avoid_locals)
-    return [batch.record(names[i % len(names)]) for i in range(count)]
+    return [batch.record(domain) for domain in domains]

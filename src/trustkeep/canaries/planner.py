@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from trustkeep.errors import InvalidInput
 
-__all__ = ["CanaryPlan", "hit_probability", "leaked_rows", "plan_canaries"]
+__all__ = ["CanaryPlan", "hit_probability", "leaked_rows", "max_canaries", "plan_canaries"]
 
 _CHUNK = 4096
 _CERTAIN = -800.0  # exp(-800) is below the smallest double: the miss probability is 0
@@ -102,6 +102,13 @@ def _max_canaries(real_rows: int, max_share: float) -> int | None:
         return None
     # For an integer k, k <= floor(x) iff k <= x; k <= s(R + k) iff k <= sR / (1 - s).
     return math.floor(share * real_rows / (1 - share))
+
+
+def max_canaries(real_rows: int, max_share: float) -> int | None:
+    """The most canaries `max_share` allows among `real_rows` real rows (None: no cap)."""
+    _check_int("real_rows", real_rows)
+    _check_fraction("max_share", max_share, open_low=True, open_high=False)
+    return _max_canaries(real_rows, max_share)
 
 
 def plan_canaries(

@@ -28,11 +28,15 @@ def list_(
         rows = manage.list_alerts(conn, status=status, partner_id=partner, limit=limit)
 
     def human() -> None:
-        table = Table("alert", "partner", "status", "raised", "last seen", "mails", "exports")
+        table = Table(
+            "alert", "level", "likelihood", "partner", "status", "raised", "last seen", "mails",
+            "exports",
+        )  # fmt: skip
         for r in rows:
             table.add_row(
-                r["id"], r["partner_id"], r["status"], r["created_at"], r["last_seen"],
-                str(r["message_count"]), ", ".join(r["export_ids"]),
+                r["id"], r["level"], _ratio(r["likelihood"]), r["partner_id"], r["status"],
+                r["created_at"], r["last_seen"], f"{r['message_count']:,}",
+                ", ".join(r["export_ids"]),
             )  # fmt: skip
         out.print(table)
 
@@ -67,7 +71,22 @@ def show(
                         ws, message_id, actor=ws.actor, reveal=reveal, purpose=purpose
                     )
             alert["evidence"] = list(seen.values())
-    emit(alert, json_out, lambda: out.print_json(data=alert))
+
+    def human() -> None:
+        weighing = alert.get("weighing") or {}
+        out.print(
+            f"[bold]{alert['level'].upper()}[/] {alert['id']}: {alert['partner_id']}, "
+            f"likelihood ratio against guessing {_ratio(alert['likelihood'])}"
+        )
+        for reason in weighing.get("reasons", []):
+            out.print(f"  - {reason}")
+        out.print_json(data=alert)
+
+    emit(alert, json_out, human)
+
+
+def _ratio(log10: float | None) -> str:
+    return "" if log10 is None else f"10^{log10:.1f}"
 
 
 @alerts_app.command("ack")
@@ -97,21 +116,25 @@ def resolve(
 @sightings_app.command("list")
 def sightings_list(
     partner: Annotated[str | None, typer.Option(help="Only this partner's sightings.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="authorised, guess, suspected, leak or control."),
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many (newest first).")] = 50,
     home: HomeOpt = None,
     keyring: KeyringOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Canary mail received, authorised or not, newest first."""
+    """Canary mail received (authorised, guessing, suspected, leak, control), newest first."""
     with workspace(home, keyring) as ws, ws.store.read() as conn:
-        rows = manage.list_sightings(conn, partner_id=partner, limit=limit)
+        rows = manage.list_sightings(conn, partner_id=partner, kind=kind, limit=limit)
 
     def human() -> None:
-        table = Table("sighting", "partner", "received", "authorised", "reasons", "alert")
+        table = Table("sighting", "kind", "partner", "received", "likelihood", "reasons", "alert")
         for r in rows:
             table.add_row(
-                r["id"], r["partner_id"], r["received_at"], "yes" if r["authorised"] else "no",
-                ", ".join(r["reasons"]), r["alert_id"] or "",
+                r["id"], r["kind"], r["partner_id"] or "(control)", r["received_at"],
+                _ratio(r["likelihood"]), ", ".join(r["reasons"]), r["alert_id"] or "",
             )  # fmt: skip
         out.print(table)
 

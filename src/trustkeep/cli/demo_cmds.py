@@ -37,11 +37,13 @@ def demo(
         if alert is None:
             out.print("[red]No alert was raised.[/]")
             return
+        weighing = alert.get("weighing") or {}
         out.print(
-            f"[bold red]ALERT {alert['id']}[/]: canary mail from outside "
-            f"{alert['partner_id']}'s infrastructure; leaked export "
+            f"[bold red]{alert['level'].upper()} ALERT {alert['id']}[/]: canary mail from "
+            f"outside {alert['partner_id']}'s infrastructure; leaked export "
             f"{alert['earliest_export_id']} ({len(alert['canaries_hit'])} canaries hit, "
-            f"{alert['message_count']} messages, reasons: {', '.join(alert['reasons'])})"
+            f"{alert['message_count']} messages, likelihood ratio against guessing "
+            f"10^{alert['likelihood'] or 0:.1f}: {'; '.join(weighing.get('reasons', []))})"
         )
         out.print(f"Raised {summary['seconds_to_alert']} s after the first spam message.")
         out.print(f"Workspace: {summary['workspace']}")

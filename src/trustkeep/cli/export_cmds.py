@@ -1,4 +1,4 @@
-"""`trustkeep export`, `trustkeep exports ...` and `trustkeep canaries list`."""
+"""`trustkeep export`, `trustkeep exports ...` and `trustkeep canaries list/retire/controls`."""
 
 from __future__ import annotations
 
@@ -32,10 +32,13 @@ def export(
         manifest = service.build_export(ws, flow_id, out_path, fmt, progress=advance)
 
     def human() -> None:
+        c = manifest["canaries"]
         out.print(
             f"Export {manifest['export_id']}: {manifest['rows']} rows to {manifest['path']} "
-            f"for {manifest['partner']} ({manifest['canaries']['count']} canaries, "
-            f"detection probability {manifest['canaries']['achieved_probability']:.3f})"
+            f"for {manifest['partner']} ({c['count']:,} canaries, {c['unguessable']:,} of them "
+            f"unguessable; a leak of {c['leak_fraction']:g} of the rows holds a canary with "
+            f"probability {c['achieved_probability']:.3f} and raises a `leak` alert with "
+            f"probability {c['leak_alert_probability']:.3f})"
         )
         for warning in manifest["warnings"]:
             out.print(f"warning: {warning}")
@@ -95,3 +98,46 @@ def canaries_list(
         out.print(table)
 
     emit({"export_id": export_id, "canaries": found}, json_out, human)
+
+
+@canaries_app.command("retire")
+def canaries_retire(
+    canary_ids: Annotated[list[str] | None, typer.Argument(help="Canary ids (can_…).")] = None,
+    export_id: Annotated[str | None, typer.Option("--export", help="All of one export's.")] = None,
+    partner: Annotated[str | None, typer.Option("--partner", help="All of a partner's.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (audited).")] = None,
+    home: HomeOpt = None,
+    keyring: KeyringOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Retire canaries: their addresses then get 550 like any unknown one (audited)."""
+    with workspace(home, keyring) as ws:
+        ids = service.retire(ws, canary_ids or None, export_id, partner, reason)
+    emit(
+        {"retired": ids, "count": len(ids)},
+        json_out,
+        lambda: out.print(f"Retired {len(ids):,} canar{'y' if len(ids) == 1 else 'ies'}."),
+    )
+
+
+@canaries_app.command("controls")
+def canaries_controls(
+    purpose: Annotated[str | None, typer.Option(help="Why (audited).")] = None,
+    home: HomeOpt = None,
+    keyring: KeyringOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Control canaries per domain and the guessing they measured (privileged; audited)."""
+    with workspace(home, keyring) as ws:
+        rows = service.controls(ws, purpose)
+
+    def human() -> None:
+        table = Table("domain", "live", "unguessable", "controls", "control hits", "rejected")
+        for r in rows:
+            table.add_row(
+                r["domain"], f"{r['live']:,}", f"{r['live_unguessable']:,}",
+                f"{r['controls']:,}", f"{r['control_hits']:,}", f"{r['rejected']:,}",
+            )  # fmt: skip
+        out.print(table)
+
+    emit({"domains": rows}, json_out, human)

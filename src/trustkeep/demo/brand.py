@@ -4,6 +4,7 @@ from __future__ import annotations
 
 ESP_IP = "127.0.0.2"
 SPAMMER_IP = "127.0.0.3"
+SPRAYER_IP = "127.0.0.4"  # a dictionary spammer, unrelated to any leak
 ESP_DOMAIN = "relaymail.example"
 ESP_SELECTOR = "rm1"
 SENDING_DOMAIN = "news.northwind.example"
@@ -59,6 +60,9 @@ flows:
     transport: {{protocol: https, encrypted: true}}
     retention: 365d
     deletion: api
+    # An app's list leaks in chunks: plan for 5 % of it, so that such a leak holds an
+    # unguessable canary (and raises a `leak` alert) with probability 0.999.
+    canaries: {{probability: 0.999, leak_fraction: 0.05, max_share: 0.05}}
 """
 
 

@@ -65,6 +65,43 @@ def send(
     return sent
 
 
+def dictionary_spray(
+    host: str,
+    port: int,
+    *,
+    source_ip: str,
+    guesses: Sequence[str],
+    per_message: int = 100,
+) -> Sent:
+    """A spammer's dictionary run: guessed addresses, `per_message` recipients a message.
+
+    Counts recipients: `accepted` got 250 (some canaries, controls or postmaster
+    among the guesses), `refused` got 550 (no such mailbox).
+    """
+    sent = Sent()
+    domain = "cheap-pills.example"
+    with smtplib.SMTP(
+        host, port, local_hostname=f"mx.{domain}", source_address=(source_ip, 0)
+    ) as smtp:
+        for start in range(0, len(guesses), per_message):
+            batch = list(guesses[start : start + per_message])
+            msg = EmailMessage()
+            msg["From"] = f"Pharmacy <sales@{domain}>"
+            msg["To"] = "undisclosed-recipients:;"
+            msg["Subject"] = "Lowest prices this week"
+            msg["Date"] = format_datetime(datetime.now(UTC))
+            msg["Message-ID"] = make_msgid(domain=domain)
+            msg.set_content(f"Order now: http://{domain}/shop\n")
+            try:
+                refused = smtp.sendmail(f"sales@{domain}", batch, msg.as_bytes(policy=SMTP_POLICY))
+            except smtplib.SMTPRecipientsRefused as exc:
+                refused = exc.recipients
+                smtp.rset()
+            sent.refused += len(refused)
+            sent.accepted += len(batch) - len(refused)
+    return sent
+
+
 def at_domains(addresses: Iterable[str], domains: Sequence[str]) -> list[str]:
     wanted = {d.lower() for d in domains}
     return [a for a in addresses if a.rpartition("@")[2].lower() in wanted]

@@ -3,8 +3,10 @@
 A brand (Northwind) with an ESP, an agency and an app partner; 20,000 synthetic
 customers imported into the vault; an export to each partner with canaries;
 its own server on ephemeral ports; the ESP's legitimate DKIM-signed campaign
-(sightings, no alert); then a breach at the app partner: a spammer mails a 5 %
-sample of that export, and the alert names the partner and the export.
+(sightings, no alert); a dictionary spray at the canary domains, recognised as
+guessing (rejections, `guess` sightings, no alert); then a breach at the app
+partner: a spammer mails a 5 % sample of that export, and a `leak` alert names
+the partner and the export.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy import func, select
 
 from trustkeep.config import Settings
 from trustkeep.demo import brand
-from trustkeep.demo.mail import at_domains, campaign, send, spam
+from trustkeep.demo.mail import at_domains, campaign, dictionary_spray, send, spam
 from trustkeep.demo.synthetic import write_csv
 from trustkeep.detect import manage
 from trustkeep.errors import WorkspaceError
@@ -34,7 +36,7 @@ from trustkeep.exports import build_export
 from trustkeep.intake.authn import dkim_sign, generate_dkim_key
 from trustkeep.intake.resolver import LocalZone
 from trustkeep.intake.server import IntakeServer, ServeOptions, ServerThread
-from trustkeep.store.tables import sightings
+from trustkeep.store.tables import sightings, spool
 from trustkeep.vault.ingest import import_csv
 from trustkeep.workspace import Workspace, init_workspace, open_workspace
 from trustkeep.workspace.open import read_workspace_id
@@ -152,6 +154,22 @@ def play(ws: Workspace, home: Path, say: Say) -> dict[str, Any]:
             f"The ESP's campaign reached {sent.accepted} canaries: "
             f"{_sightings(ws, brand.ESP)} sightings, authorised, no alert."
         )
+        guesses = _guesses(brand.CANARY_DOMAINS)
+        say(f"A spammer sprays {len(guesses):,} guessed addresses at the canary domains.")
+        sprayed = dictionary_spray("127.0.0.1", port, source_ip=brand.SPRAYER_IP, guesses=guesses)
+        _poll(lambda: _spooled(ws) == 0, 60)
+        spray = {
+            "guesses": len(guesses),
+            "accepted": sprayed.accepted,
+            "rejected": sprayed.refused,
+            "sightings": (kinds := _kinds(ws)),
+            "alerts": len(_all_alerts(ws)),
+        }
+        say(
+            f"It got {sprayed.refused:,} rejections and {sprayed.accepted:,} acceptances: "
+            f"recognised as guessing ({kinds.get('guess', 0)} guess sightings), "
+            f"{spray['alerts']} alerts."
+        )
         rows = _emails(home / "exports" / f"{brand.APP}.csv")
         sample = random.Random(5).sample(rows, max(1, round(len(rows) * SAMPLE)))
         say(f"Breach at {brand.APP}: a spammer mails a {SAMPLE:.0%} sample ({len(sample)} rows).")
@@ -184,9 +202,38 @@ def play(ws: Workspace, home: Path, say: Say) -> dict[str, Any]:
             "canary_mails": breach.accepted,
             "refused": breach.refused,
         },
+        "spray": spray,
         "alert": alert,
         "seconds_to_alert": seconds,
     }
+
+
+def _guesses(domains: tuple[str, ...], top: int = 60) -> list[str]:
+    """A name dictionary's first guesses, in the usual patterns, at every canary domain."""
+    folder = resources.files("trustkeep.canaries").joinpath("data")
+    firsts = folder.joinpath("guess_first_names.txt").read_text(encoding="ascii").split()[:top]
+    lasts = folder.joinpath("guess_surnames.txt").read_text(encoding="ascii").split()[:top]
+    locals_ = [f for f in firsts]
+    locals_ += [f"{f[0]}{last}" for f in firsts for last in lasts]
+    locals_ += [f"{f}.{last}" for f in firsts for last in lasts]
+    unique = list(dict.fromkeys(locals_))
+    return [f"{local}@{domain}" for domain in domains for local in unique]
+
+
+def _spooled(ws: Workspace) -> int:
+    with ws.store.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(spool)).scalar() or 0)
+
+
+def _kinds(ws: Workspace) -> dict[str, int]:
+    with ws.store.read() as conn:
+        query = select(sightings.c.kind, func.count()).group_by(sightings.c.kind)
+        return {str(kind): int(n) for kind, n in conn.execute(query)}
+
+
+def _all_alerts(ws: Workspace) -> list[dict[str, Any]]:
+    with ws.store.read() as conn:
+        return manage.list_alerts(conn)
 
 
 def _sightings(ws: Workspace, partner_id: str) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,12 +17,16 @@ from sqlalchemy import Connection, insert, select, update
 
 from trustkeep.clock import as_utc, isoformat, parse_iso
 from trustkeep.detect.exportfacts import ExportFacts
+from trustkeep.detect.likelihood import CONTROL, Outcome, Weighed
 from trustkeep.detect.narrow import Running, narrow
 from trustkeep.detect.rules import Facts, SenderPolicy, Verdict, judge
 from trustkeep.store.tables import alerts, sightings
 from trustkeep.workspace import Workspace
 
 MAX_LISTED = 50  # senders and authentication results kept per alert
+AUTHORISED = "authorised"
+ALERTING = frozenset({Outcome.SUSPECTED.value, Outcome.LEAK.value})
+LEVELS = {Outcome.SUSPECTED.value: 1, Outcome.LEAK.value: 2}
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ class Recorded:
     sighting_id: str
     verdict: Verdict
     alert_id: str | None
-    event: str | None  # "raised" | "updated" | None
+    event: str | None  # "raised" | "escalated" | "updated" | None
+    kind: str = "leak"  # authorised | guess | suspected | leak
 
 
 def new_id(prefix: str) -> str:
@@ -68,7 +73,7 @@ def window(workspace: Workspace) -> timedelta:
 
 
 @dataclass(frozen=True)
-class _Judged:
+class Judged:
     hit: Hit
     verdict: Verdict
     per_canary: dict[str, set[str]]
@@ -76,30 +81,54 @@ class _Judged:
     export_ids: tuple[str, ...]
 
 
-def record_many(
+def judge_many(
     workspace: Workspace,
     conn: Connection,
     hits: Sequence[Hit],
-    now: datetime,
     facts_cache: ExportFacts | None = None,
-) -> list[Recorded]:
-    """Judge a batch of hits; one alert update per partner, one insert for the sightings."""
+) -> list[Judged]:
+    """Is each hit's mail authorised (the partner's own infrastructure, within retention)?"""
     cache = facts_cache or ExportFacts(workspace)
-    judged = [_judge(workspace, conn, cache, hit) for hit in hits]
-    by_partner: dict[str, list[_Judged]] = {}
-    for item in judged:
-        if not item.verdict.authorised:
-            by_partner.setdefault(item.hit.partner_id, []).append(item)
-    raised: dict[str, tuple[str, str]] = {
+    return [_judge(workspace, conn, cache, hit) for hit in hits]
+
+
+Weighing = Mapping[tuple[str, str], Weighed]  # (message id, partner id) -> verdict
+
+
+def record_many(
+    workspace: Workspace,
+    conn: Connection,
+    judged: Sequence[Judged],
+    weighed: Weighing,
+    now: datetime,
+    campaign_of: Mapping[str, str] | None = None,
+) -> list[Recorded]:
+    """Store the sightings; one alert update per partner for `suspected` and `leak` hits.
+
+    An unauthorised hit with no weighing (a caller that does not weigh) counts as
+    `suspected`, never `leak`: only weighed evidence convicts.
+    """
+    by_partner: dict[str, list[tuple[Judged, Weighed | None]]] = {}
+    kinds: dict[int, str] = {}
+    for index, item in enumerate(judged):
+        weight = weighed.get((item.hit.message_id, item.hit.partner_id))
+        kinds[index] = kind = _kind(item, weight)
+        if kind in ALERTING:
+            by_partner.setdefault(item.hit.partner_id, []).append((item, weight))
+    raised = {
         partner: _raise(workspace, conn, partner, items, now)
         for partner, items in sorted(by_partner.items())
     }
     results: list[Recorded] = []
     rows: list[dict[str, Any]] = []
-    for item in judged:
-        hit, verdict = item.hit, item.verdict
-        alert_id, event = (None, None) if verdict.authorised else raised[hit.partner_id]
+    for index, item in enumerate(judged):
+        hit, verdict, kind = item.hit, item.verdict, kinds[index]
+        weight = weighed.get((hit.message_id, hit.partner_id))
+        alert_id, event = raised[hit.partner_id] if kind in ALERTING else (None, None)
         sighting_id = new_id("sig")
+        doc = {**verdict.as_dict(), "auth": hit.auth}
+        if weight is not None:
+            doc["weighing"] = _weighing(weight)
         rows.append(
             {
                 "id": sighting_id,
@@ -109,17 +138,68 @@ def record_many(
                 "canary_ids": json.dumps(sorted(hit.canary_ids)),
                 "export_ids": json.dumps(list(item.export_ids)),
                 "authorised": verdict.authorised,
-                "verdict": json.dumps({**verdict.as_dict(), "auth": hit.auth}),
+                "verdict": json.dumps(doc),
                 "alert_id": alert_id,
+                "kind": kind,
+                "campaign_id": (campaign_of or {}).get(hit.message_id),
+                "likelihood": weight.likelihood if weight is not None else None,
             }
         )
-        results.append(Recorded(sighting_id, verdict, alert_id, event))
+        results.append(Recorded(sighting_id, verdict, alert_id, event, kind))
     if rows:
         conn.execute(insert(sightings), rows)
     return results
 
 
-def _judge(workspace: Workspace, conn: Connection, cache: ExportFacts, hit: Hit) -> _Judged:
+def record_controls(
+    conn: Connection,
+    hits: Mapping[str, tuple[datetime, Sequence[str]]],
+    campaign_of: Mapping[str, str],
+) -> None:
+    """One `control` sighting per message that reached control canaries (never an alert)."""
+    rows = [
+        {
+            "id": new_id("sig"),
+            "message_id": message_id,
+            "partner_id": "",
+            "received_at": received_at,
+            "canary_ids": json.dumps(sorted(canary_ids)),
+            "export_ids": "[]",
+            "authorised": False,
+            "verdict": json.dumps({"reasons": ["control_canary"], "authorised": False}),
+            "alert_id": None,
+            "kind": CONTROL,
+            "campaign_id": campaign_of.get(message_id),
+            "likelihood": None,
+        }
+        for message_id, (received_at, canary_ids) in sorted(hits.items())
+        if canary_ids
+    ]
+    if rows:
+        conn.execute(insert(sightings), rows)
+
+
+def _kind(item: Judged, weighed: Weighed | None) -> str:
+    if item.verdict.authorised:
+        return AUTHORISED
+    if weighed is None:
+        return Outcome.SUSPECTED.value
+    return weighed.outcome.value
+
+
+def _weighing(weighed: Weighed) -> dict[str, Any]:
+    return {
+        "outcome": weighed.outcome.value,
+        "likelihood": weighed.likelihood,
+        "unguessable_likelihood": weighed.unguessable_likelihood,
+        "guessable": weighed.guessable,
+        "unguessable": weighed.unguessable,
+        "discounted": weighed.discounted,
+        "reasons": list(weighed.reasons),
+    }
+
+
+def _judge(workspace: Workspace, conn: Connection, cache: ExportFacts, hit: Hit) -> Judged:
     per_canary = cache.canary_exports(conn, hit.canary_ids)
     created, ends = cache.export_facts(conn, set().union(*per_canary.values()))
     holding = [e for e in created if all(e in s for s in per_canary.values() if s)]
@@ -133,7 +213,7 @@ def _judge(workspace: Workspace, conn: Connection, cache: ExportFacts, hit: Hit)
         retention_ends=tuple(ends[e] for e in (holding or list(created))),
     )
     verdict = judge(facts, policy_for(workspace, hit.partner_id), _sending(workspace))
-    return _Judged(hit, verdict, per_canary, created, narrow(per_canary, created).export_ids)
+    return Judged(hit, verdict, per_canary, created, narrow(per_canary, created).export_ids)
 
 
 def _sending(workspace: Workspace) -> list[str]:
@@ -141,13 +221,19 @@ def _sending(workspace: Workspace) -> list[str]:
 
 
 def _raise(
-    workspace: Workspace, conn: Connection, partner_id: str, items: list[_Judged], now: datetime
+    workspace: Workspace,
+    conn: Connection,
+    partner_id: str,
+    items: list[tuple[Judged, Weighed | None]],
+    now: datetime,
 ) -> tuple[str, str]:
-    """Raise or update the partner's alert with this batch's unauthorised hits."""
+    """Raise or update the partner's alert with this batch's `suspected` and `leak` hits."""
     # One alert per partner and window, even with several processors running.
     workspace.store.lock_for_append(conn, f"alerts:{partner_id}")
-    first = min(item.hit.received_at for item in items)
-    last = max(item.hit.received_at for item in items)
+    first = min(item.hit.received_at for item, _ in items)
+    last = max(item.hit.received_at for item, _ in items)
+    level = max((_kind(item, w) for item, w in items), key=LEVELS.__getitem__)
+    likelihood = max((w.likelihood for _, w in items if w is not None), default=None)
     open_alert = conn.execute(
         select(alerts)
         .where(
@@ -159,8 +245,8 @@ def _raise(
         .limit(1)
     ).first()
     summary: dict[str, Any] = json.loads(open_alert.summary) if open_alert else {}
-    for item in items:
-        summary = _summary(summary, item)
+    for item, weighed in items:
+        summary = _summary(summary, item, weighed)
     if open_alert is None:
         alert_id = new_id("alr")
         conn.execute(
@@ -174,6 +260,8 @@ def _raise(
                 last_seen=last,
                 message_count=len(items),
                 summary=json.dumps(summary),
+                level=level,
+                likelihood=likelihood,
             )
         )
         workspace.audit.record(
@@ -184,12 +272,19 @@ def _raise(
             target_id=alert_id,
             details={
                 "partner_id": partner_id,
+                "level": level,
+                "likelihood": likelihood,
                 "export_ids": summary["export_ids"],
                 "reasons": summary["reasons"],
             },
         )
-        _notify(workspace, conn, alert_id, "raised", now)
+        _notify(workspace, conn, alert_id, "raised", level, now)
         return alert_id, "raised"
+    previous = open_alert.level or Outcome.LEAK.value
+    escalated = LEVELS[level] > LEVELS.get(previous, 2)
+    best = likelihood
+    if open_alert.likelihood is not None:
+        best = max(float(open_alert.likelihood), likelihood or float(open_alert.likelihood))
     conn.execute(
         update(alerts)
         .where(alerts.c.id == open_alert.id)
@@ -199,12 +294,25 @@ def _raise(
             last_seen=max(as_utc(open_alert.last_seen), last),
             message_count=alerts.c.message_count + len(items),
             summary=json.dumps(summary),
+            level=level if escalated else previous,
+            likelihood=best,
         )
     )
+    if escalated:
+        workspace.audit.record(
+            conn,
+            "intake",
+            "alert.escalated",
+            target_kind="alert",
+            target_id=open_alert.id,
+            details={"partner_id": partner_id, "level": level, "likelihood": likelihood},
+        )
+        _notify(workspace, conn, open_alert.id, "updated", level, now)
+        return open_alert.id, "escalated"
     return open_alert.id, "updated"
 
 
-def _summary(previous: dict[str, Any], item: _Judged) -> dict[str, Any]:
+def _summary(previous: dict[str, Any], item: Judged, weighed: Weighed | None) -> dict[str, Any]:
     """The alert's summary with one more hit, from the previous one (no re-reading)."""
     common = previous.get("common_exports")
     running = Running(
@@ -232,7 +340,17 @@ def _summary(previous: dict[str, Any], item: _Judged) -> dict[str, Any]:
         "senders": _merge(previous.get("senders", []), sender),
         "auth": _merge(previous.get("auth", []), hit.auth),
         "reasons": sorted(set(previous.get("reasons", [])) | set(item.verdict.reasons)),
+        "weighing": _stronger(previous.get("weighing"), weighed),
     }
+
+
+def _stronger(previous: Any, weighed: Weighed | None) -> Any:
+    """The weighing that speaks most strongly for a leak so far (shown as the headline)."""
+    if weighed is None:
+        return previous
+    if previous is None or float(previous.get("likelihood", 0)) <= weighed.likelihood:
+        return _weighing(weighed)
+    return previous
 
 
 def _merge(items: list[Any], item: Any) -> list[Any]:
@@ -242,14 +360,16 @@ def _merge(items: list[Any], item: Any) -> list[Any]:
 
 
 def _notify(
-    workspace: Workspace, conn: Connection, alert_id: str, event: str, now: datetime
+    workspace: Workspace, conn: Connection, alert_id: str, event: str, level: str, now: datetime
 ) -> None:
-    outputs = workspace.model.alerts.outputs
-    if not outputs:
+    section = workspace.model.alerts
+    if not section.outputs:
+        return
+    if level == Outcome.SUSPECTED.value and not section.notify_suspected:
         return
     from trustkeep.notify.outbox import enqueue
 
-    enqueue(conn, outputs, alert_id, event, now)
+    enqueue(conn, section.outputs, alert_id, event, now)
 
 
 # The reading side, for interfaces that import one module.
@@ -271,9 +391,11 @@ __all__ = [
     "alert_sightings",
     "count_alerts",
     "get_alert",
+    "judge_many",
     "list_alerts",
     "list_sightings",
     "message_evidence",
+    "record_controls",
     "record_many",
     "resolve",
 ]

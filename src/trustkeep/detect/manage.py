@@ -16,6 +16,8 @@ from trustkeep.store.tables import alerts, messages, sightings
 from trustkeep.workspace import Workspace
 
 STATUSES = ("open", "acknowledged", "resolved")
+SIGHTING_KINDS = ("authorised", "guess", "suspected", "leak", "control")
+LEVELS = ("suspected", "leak")
 EVIDENCE_FIELD = "evidence"
 
 
@@ -41,6 +43,9 @@ def alert_dict(row: Any) -> dict[str, Any]:
         "senders": summary.get("senders", []),
         "authentication": summary.get("auth", []),
         "reasons": summary.get("reasons", []),
+        "level": row.level or "leak",
+        "likelihood": None if row.likelihood is None else float(row.likelihood),
+        "weighing": summary.get("weighing"),
         "acknowledged_at": _when(row.acknowledged_at),
         "acknowledged_by": row.acknowledged_by,
         "resolved_at": _when(row.resolved_at),
@@ -104,6 +109,10 @@ def sighting_dict(row: Any) -> dict[str, Any]:
         "canary_ids": json.loads(row.canary_ids),
         "export_ids": json.loads(row.export_ids),
         "authorised": bool(row.authorised),
+        "kind": row.kind,
+        "campaign_id": row.campaign_id,
+        "likelihood": None if row.likelihood is None else float(row.likelihood),
+        "weighing": verdict.get("weighing"),
         "reasons": verdict.get("reasons", []),
         "matched": verdict.get("matched", []),
         "authentication": verdict.get("auth", {}),
@@ -112,11 +121,20 @@ def sighting_dict(row: Any) -> dict[str, Any]:
 
 
 def list_sightings(
-    conn: Connection, *, partner_id: str | None = None, limit: int = 50, offset: int = 0
+    conn: Connection,
+    *,
+    partner_id: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
     query = select(sightings).order_by(sightings.c.received_at.desc(), sightings.c.id)
     if partner_id is not None:
         query = query.where(sightings.c.partner_id == partner_id)
+    if kind is not None:
+        if kind not in SIGHTING_KINDS:
+            raise InvalidInput(f"unknown kind {kind!r}", hint=", ".join(SIGHTING_KINDS))
+        query = query.where(sightings.c.kind == kind)
     rows = conn.execute(query.limit(max(1, min(limit, 500))).offset(max(0, offset)))
     return [sighting_dict(row) for row in rows]
 

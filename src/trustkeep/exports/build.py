@@ -22,10 +22,10 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from trustkeep.canaries import Observer, generate, plan_canaries
+from trustkeep.canaries import Observer, hit_probability
 from trustkeep.clock import isoformat
 from trustkeep.errors import InvalidInput
-from trustkeep.exports import canary_store
+from trustkeep.exports import canary_select, canary_store
 from trustkeep.exports.forms import apply
 from trustkeep.exports.output import SafeOutput
 from trustkeep.exports.policy import ExportRefused, check_flow
@@ -125,26 +125,23 @@ def _prepare(
     rng: random.Random,
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
     probability, leak_fraction, max_share = _settings(ws, flow)
-    plan = plan_canaries(real_rows, probability, leak_fraction, max_share)
-    columns = list(flow.categories)
     export_id = new_export_id()
     now = ws.clock()
     with ws.store.write() as conn:
-        stable = [
-            (cid, values)
-            for cid, values in canary_store.partner_canaries(conn, codec, partner.id)
-            if all(values.get(c) for c in columns if c == "email")
-        ]
-        fresh_n = canary_store.fresh_count(plan.canaries)
-        reused = stable[: plan.canaries - fresh_n]
-        new_n = plan.canaries - len(reused)
-        avoid = canary_store.all_local_parts(conn, codec)
-        fresh = generate(
-            observer.profile(), new_n, ws.model.canaries.domains, rng, avoid_locals=avoid
+        chosen = canary_select.select(
+            conn,
+            codec,
+            partner.id,
+            observer.profile(),
+            ws.model.canaries,
+            (real_rows, probability, leak_fraction, max_share),
+            rng,
+            now,
         )
-        fresh_ids = canary_store.store(conn, codec, partner.id, fresh, now)
-        reused_ids = [cid for cid, _ in reused]
-        manifest = _manifest(export_id, flow, partner, plan, reused_ids, fresh_ids, out, fmt, now)
+        reused_ids = [cid for cid, _ in chosen.reused]
+        manifest = _manifest(
+            export_id, flow, partner, chosen, (probability, leak_fraction), out, fmt, now
+        )
         conn.execute(
             insert(exports).values(
                 id=export_id,
@@ -155,7 +152,7 @@ def _prepare(
                 manifest=json.dumps(manifest, sort_keys=True),
             )
         )
-        canary_store.link(conn, export_id, reused_ids, fresh_ids)
+        canary_store.link(conn, export_id, reused_ids, chosen.fresh_ids)
         ws.audit.record(
             conn,
             ws.actor,
@@ -163,8 +160,14 @@ def _prepare(
             target_kind="export",
             target_id=export_id,
             purpose=flow.purpose,
-            details={"flow": flow.id, "partner": partner.id, "canaries": plan.canaries},
+            details={
+                "flow": flow.id,
+                "partner": partner.id,
+                "canaries": manifest["canaries"]["count"],
+                "controls": len(chosen.control_ids),
+            },
         )
+    reused, fresh = chosen.reused, chosen.fresh
     records = [values for _, values in reused] + fresh
     rng.shuffle(records)
     return manifest, records
@@ -174,24 +177,28 @@ def _manifest(
     export_id: str,
     flow: Flow,
     partner: Partner,
-    plan: Any,
-    reused: list[str],
-    fresh: list[str],
+    chosen: canary_select.Selection,
+    target: tuple[float, float],
     out: Path,
     fmt: str,
     now: datetime,
 ) -> dict[str, Any]:
+    probability, leak_fraction = target
     coverage = flow.categories.get("email") == "plain"
+    reused = [cid for cid, _ in chosen.reused]
+    count = len(reused) + len(chosen.fresh_ids)
+    touch = hit_probability_for(chosen, count, leak_fraction)
     warnings = []
     if not coverage:
         warnings.append(
             "email does not travel plain in this flow: canaries cannot be mailed, "
             "so this export has no mail-canary coverage"
         )
-    if plan.capped:
+    if chosen.leak_alert_probability < probability:
         warnings.append(
-            f"canaries capped at max_share: detection probability {plan.probability:.4f} "
-            f"instead of {plan.target}"
+            f"canaries capped at max_share: a leak of {leak_fraction:g} of the rows raises a "
+            f"`leak` alert with probability {chosen.leak_alert_probability:.4f} instead of "
+            f"{probability} ({chosen.unguessable} of {count} canaries are unguessable)"
         )
     return {
         "export_id": export_id,
@@ -204,16 +211,25 @@ def _manifest(
         "path": str(out.absolute()),
         "fields": dict(flow.categories),
         "canaries": {
-            "count": len(reused) + len(fresh),
-            "ids": sorted(reused + fresh),
-            "fresh_ids": sorted(fresh),
-            "target_probability": plan.target,
-            "achieved_probability": plan.probability,
-            "capped": plan.capped,
+            "count": count,
+            "ids": sorted(reused + chosen.fresh_ids),
+            "fresh_ids": sorted(chosen.fresh_ids),
+            "unguessable": chosen.unguessable,
+            "leak_fraction": leak_fraction,
+            "target_probability": probability,
+            # A leak of `leak_fraction` holds a canary (touch) / an unguessable one (leak alert).
+            "achieved_probability": touch,
+            "leak_alert_probability": chosen.leak_alert_probability,
+            "capped": chosen.leak_alert_probability < probability,
         },
         "mail_canary_coverage": coverage,
         "warnings": warnings,
     }
+
+
+def hit_probability_for(chosen: canary_select.Selection, count: int, fraction: float) -> float:
+    real = chosen.real_rows
+    return hit_probability(real + count, count, fraction) if count else 0.0
 
 
 def _write(

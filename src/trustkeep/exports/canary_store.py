@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from trustkeep.detect.likelihood import GUESSES_FIELD
 from trustkeep.store.bulk import bulk_insert
 from trustkeep.store.tables import canaries, canary_indexes, export_canaries
 from trustkeep.vault.codec import Codec
@@ -37,19 +40,36 @@ def partner_canaries(
     """A partner's active canaries, oldest first, decrypted."""
     rows = conn.execute(
         select(canaries)
-        .where(canaries.c.partner_id == partner_id, canaries.c.retired_at.is_(None))
+        .where(
+            canaries.c.partner_id == partner_id,
+            canaries.c.kind == "live",
+            canaries.c.retired_at.is_(None),
+        )
         .order_by(canaries.c.created_at, canaries.c.id)
     ).all()
     return [(row.id, codec.open(row)) for row in rows]
 
 
-def all_local_parts(conn: Connection, codec: Codec) -> set[str]:
-    """Every canary local part in the workspace: new canaries must differ from all."""
+@dataclass(frozen=True)
+class Census:
+    """Every canary's local part (new ones must differ), and live/control counts per domain."""
+
+    locals: set[str]
+    live: Counter[str]
+    controls: Counter[str]
+
+
+def census(conn: Connection, codec: Codec) -> Census:
     found: set[str] = set()
+    live: Counter[str] = Counter()
+    controls: Counter[str] = Counter()
     for row in conn.execute(select(canaries)):
         email = codec.open(row, only="email").get("email", "")
-        found.add(email.rpartition("@")[0].casefold())
-    return found
+        local, _, domain = email.rpartition("@")
+        found.add(local.casefold())
+        if row.retired_at is None:
+            (controls if row.kind == "control" else live)[domain.lower().rstrip(".")] += 1
+    return Census(found, live, controls)
 
 
 def store(
@@ -58,6 +78,7 @@ def store(
     partner_id: str,
     records: Iterable[dict[str, str]],
     now: datetime,
+    kind: str = "live",
 ) -> list[str]:
     ids: list[str] = []
     rows: list[dict[str, Any]] = []
@@ -66,7 +87,7 @@ def store(
         canary_id = new_canary_id()
         sealed = codec.seal(canary_id, record, encrypt_all=True)
         row = {k: v for k, v in sealed.row.items() if k != "plain"}
-        rows.append({**row, "partner_id": partner_id, "created_at": now})
+        rows.append({**row, "partner_id": partner_id, "created_at": now, "kind": kind})
         index_rows.extend(
             {"canary_id": canary_id, **{k: v for k, v in ix.items() if k != "subject_id"}}
             for ix in sealed.indexes
@@ -92,7 +113,18 @@ def of_export(conn: Connection, codec: Codec, export_id: str) -> list[dict[str, 
         .where(export_canaries.c.export_id == export_id)
         .order_by(canaries.c.id)
     )
-    return [
-        {"id": row.id, "partner_id": row.partner_id, "fresh": bool(row.fresh), **codec.open(row)}
-        for row in conn.execute(query)
-    ]
+    found = []
+    for row in conn.execute(query):
+        values = codec.open(row)
+        guesses = float(values.pop(GUESSES_FIELD, "1"))
+        found.append(
+            {
+                "id": row.id,
+                "partner_id": row.partner_id,
+                "fresh": bool(row.fresh),
+                "retired": row.retired_at is not None,
+                "guesses_log10": round(math.log10(max(1.0, guesses)), 2),
+                **values,
+            }
+        )
+    return found

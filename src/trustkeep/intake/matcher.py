@@ -1,9 +1,14 @@
-"""Match recipients to canaries: blind index in memory, then confirm by decrypting.
+"""Match recipients to canaries: full keyed digests in memory, confirmed by decrypting.
 
-The listener must answer RCPT fast and never tell a prober which addresses are
-canaries, so the blind-index values of every canary email are held in memory
-(integers: no address is kept) and refreshed when new canaries appear. A hit
-is only a candidate; it is confirmed by decrypting the canary's stored email.
+The listener answers `RCPT` like an ordinary mail domain: 250 for a live or
+control canary (and postmaster/abuse), 550 for anything else. So that accepting
+costs what rejecting costs, every answer comes from one dictionary lookup of a
+keyed BLAKE2b digest of the normalised address (the key is random per process
+and the digests are full length: no collisions, no address kept in memory).
+The set is rebuilt, by decrypting the canaries, when canaries are added,
+retired or re-wrapped; until it is loaded, or when it is older than
+`stale_after`, an unknown address gets a 451 (never a 550 that would lose mail
+for good). The processor confirms each hit again by decrypting the canary.
 """
 
 from __future__ import annotations
@@ -11,123 +16,184 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections import OrderedDict
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from trustkeep.crypto import normalise
-from trustkeep.store.tables import canaries, canary_indexes
+from trustkeep.detect.likelihood import GUESSES_FIELD, CanaryFact
+from trustkeep.store.tables import canaries
 from trustkeep.vault.codec import Codec
 from trustkeep.vault.context import codec_for
 from trustkeep.workspace import Workspace
 
 CATEGORY = "email"
-CONFIRMED_CACHE = 4096
+ROLE_MAILBOXES = frozenset({"postmaster", "abuse"})  # RFC 5321 4.5.1, RFC 2142
+STALE_AFTER = 60.0
 
 
 @dataclass(frozen=True)
 class CanaryHit:
     canary_id: str
-    partner_id: str
+    partner_id: str  # "" for a control canary
+    kind: str = "live"  # live | control
+
+
+def split(address: str) -> tuple[str, str]:
+    """(local part, domain), the domain lower-cased without a trailing dot."""
+    local, _, domain = address.strip().strip("<>").rpartition("@")
+    return local, domain.strip().rstrip(".").lower()
+
+
+def untagged(address: str) -> str | None:
+    """`address` without its `+tag` suffix, or None when it has none."""
+    local, domain = split(address)
+    base, plus, _tag = local.partition("+")
+    return f"{base}@{domain}" if plus and base else None
 
 
 class CanaryMatcher:
-    """Thread-safe; `candidates` is cheap (no I/O), `confirm` reads the database."""
+    """Thread-safe; `lookup` is pure memory, `refresh` and `confirm` read the database."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        stale_after: float = STALE_AFTER,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.workspace = workspace
+        self.stale_after = stale_after
+        self._monotonic = monotonic
         self._lock = threading.Lock()
-        self._index: dict[tuple[int, int], list[str]] = {}
+        self._key = os.urandom(32)
+        self._live: dict[bytes, tuple[CanaryHit, ...]] = {}
+        self.facts: dict[str, CanaryFact] = {}
+        self._checked: dict[str, bytes] = {}  # canary id -> digest, decrypted to confirm
         self._version: tuple[str, ...] | None = None
+        self._loaded_at: float | None = None
         self._codec: Codec | None = None
-        # Keyed digests of normalised addresses -> confirmed hits. Not the blind-index
-        # pairs: those collide on purpose, and a collision must not inherit a hit.
-        self._cache_key = os.urandom(32)
-        self._confirmed: OrderedDict[bytes, tuple[CanaryHit, ...]] = OrderedDict()
         self.domains = frozenset(d.lower().rstrip(".") for d in workspace.model.canaries.domains)
 
-    def refresh(self, force: bool = False) -> bool:
-        """Reload the in-memory index when canaries were added or retired."""
-        with self.workspace.store.read() as conn:
-            # New canaries change the count or the newest; a re-wrap changes the index keys.
-            version = tuple(
-                str(v)
-                for v in conn.execute(
-                    select(
-                        func.count(),
-                        func.max(canaries.c.created_at),
-                        func.min(canaries.c.index_key_id),
-                        func.max(canaries.c.index_key_id),
-                    )
-                ).one()
+    def _current_version(self, conn: object) -> tuple[str, ...]:
+        row = conn.execute(  # type: ignore[attr-defined]
+            select(
+                func.count(),
+                func.max(canaries.c.created_at),
+                func.count(canaries.c.retired_at),
+                func.max(canaries.c.retired_at),
+                func.min(canaries.c.kek_id),
+                func.max(canaries.c.kek_id),
             )
+        ).one()
+        return tuple(str(v) for v in row)
+
+    def refresh(self, force: bool = False) -> bool:
+        """Rebuild the set when canaries were added, retired or re-wrapped; True if rebuilt."""
+        with self.workspace.store.read() as conn:
+            version = self._current_version(conn)
             if not force and version == self._version:
+                self._loaded_at = self._monotonic()
                 return False
             codec = codec_for(self.workspace, conn)
-            index: dict[tuple[int, int], list[str]] = {}
-            query = select(
-                canary_indexes.c.key_id, canary_indexes.c.value, canary_indexes.c.canary_id
-            ).where(canary_indexes.c.category == CATEGORY)
-            for key_id, value, canary_id in conn.execute(query):
-                index.setdefault((int(key_id), int(value)), []).append(canary_id)
+            live: dict[bytes, list[CanaryHit]] = {}
+            facts: dict[str, CanaryFact] = {}
+            query = select(canaries).where(canaries.c.retired_at.is_(None))
+            for row in conn.execute(query):
+                values = codec.open(row, categories=(CATEGORY, GUESSES_FIELD))
+                address = values.get(CATEGORY, "")
+                kind = row.kind or "live"
+                hit = CanaryHit(row.id, row.partner_id if kind == "live" else "", kind)
+                digest = self._digest(address)
+                live.setdefault(digest, []).append(hit)
+                facts[row.id] = CanaryFact(
+                    row.id, kind, hit.partner_id, split(address)[1], _guesses(values)
+                )
         with self._lock:
-            self._index, self._version, self._codec = index, version, codec
-            self._confirmed.clear()
+            self._live = {d: tuple(h) for d, h in live.items()}
+            self.facts = facts
+            self._checked = {c: d for c, d in self._checked.items() if c in facts}
+            self._version, self._codec = version, codec
+            self._loaded_at = self._monotonic()
         return True
 
     @property
     def size(self) -> int:
-        return sum(len(v) for v in self._index.values())
+        return len(self.facts)
+
+    @property
+    def stale(self) -> bool:
+        loaded = self._loaded_at
+        return loaded is None or self._monotonic() - loaded > self.stale_after
 
     def at_canary_domain(self, address: str) -> bool:
-        domain = address.rpartition("@")[2].strip().rstrip(".").lower()
-        return domain in self.domains
+        return split(address)[1] in self.domains
 
-    def _pairs(self, address: str) -> tuple[tuple[int, int], ...]:
-        codec = self._codec
-        if codec is None:
-            return ()
-        return tuple(codec.index_candidates(CATEGORY, address))
-
-    def candidates(self, address: str) -> tuple[tuple[int, int], ...]:
-        """Blind-index pairs of `address` that some canary carries (may be false positives)."""
-        index = self._index
-        return tuple(pair for pair in self._pairs(address) if pair in index)
+    def role_mailbox(self, address: str) -> bool:
+        """postmaster@ or abuse@ a canary domain: accepted and counted, never attributed."""
+        local, domain = split(address)
+        return domain in self.domains and local.casefold() in ROLE_MAILBOXES
 
     def _digest(self, address: str) -> bytes:
-        wanted = normalise(CATEGORY, address)
-        return hashlib.blake2b(wanted.encode(), key=self._cache_key, digest_size=32).digest()
+        wanted = normalise(CATEGORY, address).encode("utf-8", "surrogateescape")
+        return hashlib.blake2b(wanted, key=self._key, digest_size=32).digest()
 
-    def cached(self, address: str) -> tuple[CanaryHit, ...] | None:
-        """A confirmation made before, without I/O; None when there is none yet."""
-        digest = self._digest(address)
-        with self._lock:
-            found = self._confirmed.get(digest)
-            if found is not None:
-                self._confirmed.move_to_end(digest)
-            return found
+    def lookup(self, address: str) -> tuple[CanaryHit, ...]:
+        """The canaries `address` reaches: exact first, then without a `+tag`; () if none."""
+        live = self._live
+        found = live.get(self._digest(address), ())
+        if not found:
+            base = untagged(address)
+            if base is not None:
+                found = live.get(self._digest(base), ())
+        return found
 
     def confirm(self, address: str) -> tuple[CanaryHit, ...]:
-        """The canaries whose email really is `address` (decrypts each candidate)."""
-        pairs = self._pairs(address)
-        wanted = normalise(CATEGORY, address)
-        digest = self._digest(address)
+        """`lookup`, each hit confirmed by decrypting the canary's stored address."""
+        return tuple(h for h in self.lookup(address) if self._confirmed(h, (address,)))
+
+    def confirm_hits(
+        self, hits: Iterable[CanaryHit], rcpt_tos: Iterable[str]
+    ) -> tuple[CanaryHit, ...]:
+        """The hits whose canary really is one of `rcpt_tos` (decrypts each canary once)."""
+        recipients = tuple(rcpt_tos)
+        return tuple(h for h in hits if self._confirmed(h, recipients))
+
+    def _confirmed(self, hit: CanaryHit, recipients: tuple[str, ...]) -> bool:
+        stored = self._stored_digest(hit.canary_id)
+        if stored is None:
+            return False
+        for rcpt in recipients:
+            if self._digest(rcpt) == stored:
+                return True
+            base = untagged(rcpt)
+            if base is not None and self._digest(base) == stored:
+                return True
+        return False
+
+    def _stored_digest(self, canary_id: str) -> bytes | None:
+        """The digest of a live canary's decrypted address (read once per process)."""
         with self._lock:
-            if digest in self._confirmed:
-                self._confirmed.move_to_end(digest)
-                return self._confirmed[digest]
-        ids = sorted({c for pair in pairs for c in self._index.get(pair, ())})
-        hits: list[CanaryHit] = []
-        if ids and self._codec is not None:
-            with self.workspace.store.read() as conn:
-                for row in conn.execute(select(canaries).where(canaries.c.id.in_(ids))):
-                    email = self._codec.open(row, only=CATEGORY).get(CATEGORY, "")
-                    if normalise(CATEGORY, email) == wanted:
-                        hits.append(CanaryHit(row.id, row.partner_id))
-        found = tuple(hits)
+            known = self._checked.get(canary_id)
+        if known is not None or canary_id not in self.facts:
+            return known
+        codec = self._codec
+        if codec is None:
+            return None
+        with self.workspace.store.read() as conn:
+            row = conn.execute(select(canaries).where(canaries.c.id == canary_id)).first()
+            if row is None or row.retired_at is not None:
+                return None
+            digest = self._digest(codec.open(row, only=CATEGORY).get(CATEGORY, ""))
         with self._lock:
-            self._confirmed[digest] = found
-            while len(self._confirmed) > CONFIRMED_CACHE:
-                self._confirmed.popitem(last=False)
-        return found
+            self._checked[canary_id] = digest
+        return digest
+
+
+def _guesses(values: dict[str, str]) -> float:
+    """The canary's sealed guessability; canaries made before it was recorded count as guessable."""
+    try:
+        return float(values.get(GUESSES_FIELD, "1"))
+    except ValueError:
+        return 1.0

@@ -25,6 +25,9 @@ class Inbound:
     # Verdicts a provider already computed (webhooks); the SMTP channel leaves it empty
     # and the pipeline evaluates SPF/DKIM/DMARC itself.
     provider_auth: dict[str, str] = field(default_factory=dict)
+    # Recipients the listener rejected (550, unknown local part) in the same transaction,
+    # per canary domain: the sender's misses, which speak for guessing.
+    misses: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

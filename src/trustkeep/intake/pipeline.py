@@ -6,17 +6,25 @@ mail is answered only once it is durably spooled.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
-
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from dataclasses import dataclass
+from datetime import datetime
 
 from trustkeep.intake.matcher import CanaryHit, CanaryMatcher
 from trustkeep.intake.message import Accepted, Inbound
 from trustkeep.intake.spool import Spool, SpoolFull
-from trustkeep.store.tables import intake_counters
+from trustkeep.store import counters
+from trustkeep.store.counters import REJECTED, day_counter
 from trustkeep.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the listener knows of one recipient at a canary domain."""
+
+    accepted: bool  # a live or control canary, or postmaster@/abuse@
+    hits: tuple[CanaryHit, ...] = ()
+    stale: bool = False  # the canary set is not loaded or too old: defer, never reject
 
 
 class Pipeline:
@@ -31,17 +39,26 @@ class Pipeline:
     def accepts_domain(self, address: str) -> bool:
         return self.matcher.at_canary_domain(address)
 
+    def recipient(self, address: str) -> Known:
+        """How to answer `RCPT` for an address at a canary domain (memory only, no I/O)."""
+        hits = self.matcher.lookup(address)
+        if hits:
+            return Known(True, hits)
+        if self.matcher.role_mailbox(address):
+            return Known(True)
+        return Known(False, stale=self.matcher.stale)
+
+    def rejected(self, domain: str, now: datetime) -> None:
+        """Count a 550 at `domain`: the background rate of guessing there."""
+        self.counts[day_counter(REJECTED, domain, now)] += 1
+        self.counts["rejected"] += 1
+
     async def match(self, address: str) -> tuple[CanaryHit, ...]:
-        """Confirmed canary hits for one recipient (blind index first, then decrypt)."""
-        if not self.matcher.candidates(address):
-            return ()
-        known = self.matcher.cached(address)
-        if known is not None:
-            return known  # no thread hop: it would cost the listener the GIL twice
-        return await asyncio.to_thread(self.matcher.confirm, address)
+        """Canary hits for one recipient (channels where the provider answered `RCPT`)."""
+        return self.matcher.lookup(address)
 
     async def is_canary(self, address: str) -> bool:
-        return bool(await self.match(address))
+        return bool(self.matcher.lookup(address))
 
     async def submit(self, message: Inbound, hits: tuple[CanaryHit, ...] | None = None) -> Accepted:
         """Spool `message` if it reached a canary; `hits` when the channel matched already."""
@@ -51,6 +68,8 @@ class Pipeline:
                 found.extend(await self.match(rcpt))
             hits = tuple(dict.fromkeys(found))
         if not hits:
+            if any(self.matcher.role_mailbox(r) for r in message.rcpt_tos):
+                self.counts["role_mailbox"] += 1  # counted, never attributed
             self.counts["not_canary"] += 1
             return Accepted(False, 0, "not_canary")
         try:
@@ -67,18 +86,10 @@ class Pipeline:
         if not counts:
             return
         store = self.workspace.store
-        dialect = postgresql if store.dialect == "postgresql" else sqlite
         with store.write() as conn:
-            for name, value in counts.items():
-                conn.execute(
-                    dialect.insert(intake_counters)
-                    .values(name=name, value=value)
-                    .on_conflict_do_update(
-                        index_elements=["name"], set_={"value": intake_counters.c.value + value}
-                    )
-                )
+            counters.add(conn, store.dialect, counts)
 
 
 def read_counters(workspace: Workspace) -> dict[str, int]:
     with workspace.store.read() as conn:
-        return {n: int(v) for n, v in conn.execute(select(intake_counters))}
+        return counters.read(conn)

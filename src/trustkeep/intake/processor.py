@@ -20,9 +20,20 @@ from sqlalchemy import Connection, insert
 
 from trustkeep.clock import Clock
 from trustkeep.crypto import DataKey
-from trustkeep.detect.alerts import Hit, Recorded, new_id, record_many
+from trustkeep.detect.alerts import (
+    Hit,
+    Judged,
+    Recorded,
+    judge_many,
+    new_id,
+    record_controls,
+    record_many,
+)
+from trustkeep.detect.campaigns import fingerprints
 from trustkeep.detect.exportfacts import ExportFacts
+from trustkeep.detect.guessing import Assessor, Observed
 from trustkeep.intake import authn, evidence
+from trustkeep.intake.matcher import CanaryHit, CanaryMatcher
 from trustkeep.intake.resolver import Resolver
 from trustkeep.intake.spool import Spool, Spooled
 from trustkeep.store.tables import messages
@@ -41,6 +52,7 @@ class Prepared:
     item: Spooled
     evidence: evidence.Evidence
     auth: authn.AuthResults
+    hits: tuple[CanaryHit, ...]  # the listener's hits, confirmed by decrypting
 
 
 class Processor:
@@ -64,6 +76,8 @@ class Processor:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.facts = ExportFacts(workspace)
+        self.matcher = CanaryMatcher(workspace)
+        self.assessor = Assessor(workspace, lambda: self.matcher.facts)
 
     def wake(self) -> None:
         self._wake.set()
@@ -102,9 +116,11 @@ class Processor:
         items = self.spool.peek(limit)
         if not items:
             return 0
+        self.matcher.refresh()
         prepared = [self._prepare(item) for item in items]
         now = self.clock()
         hits: list[Hit] = []
+        stored: list[tuple[str, Prepared]] = []
         taken = 0
         with self.workspace.store.write() as conn:
             self.facts.refresh(conn)
@@ -112,13 +128,44 @@ class Processor:
                 if not self.spool.take(conn, entry.item.spool_id):
                     continue  # another processor had it
                 taken += 1
-                hits.extend(self._store(conn, entry, now))
-            results = record_many(self.workspace, conn, hits, now, self.facts)
+                message_id, mine = self._store(conn, entry, now)
+                hits.extend(mine)
+                stored.append((message_id, entry))
+            judged = judge_many(self.workspace, conn, hits, self.facts)
+            observed = [self._observed(m, e, judged) for m, e in stored]
+            assessment = self.assessor.assess(conn, observed, now)
+            results = record_many(
+                self.workspace, conn, judged, assessment.weighed, now, assessment.campaign_of
+            )
+            controls = {o.message_id: (o.received_at, o.controls) for o in observed}
+            record_controls(conn, controls, assessment.campaign_of)
         self.spool.processed(taken)
         for result in results:
             if result.alert_id is not None:
                 self.on_alert(result)
         return taken
+
+    def _observed(self, message_id: str, entry: Prepared, judged: list[Judged]) -> Observed:
+        message = entry.item.message
+        live = {
+            canary_id: item.hit.partner_id
+            for item in judged
+            if item.hit.message_id == message_id and not item.verdict.authorised
+            for canary_id in item.hit.canary_ids
+        }
+        return Observed(
+            message_id=message_id,
+            received_at=message.received_at,
+            fingerprints=fingerprints(
+                message.mail_from,
+                entry.evidence.from_header,
+                entry.evidence.body_sha256,
+                entry.evidence.links,
+            ),
+            live=live,
+            controls=[h.canary_id for h in entry.hits if h.kind == "control"],
+            misses=message.misses,
+        )
 
     def _prepare(self, item: Spooled) -> Prepared:
         message = item.message
@@ -131,10 +178,13 @@ class Processor:
             resolver=self.resolver,
             from_domain=found.from_domain,
         )
-        return Prepared(item, found, auth)
+        confirmed = self.matcher.confirm_hits(item.hits, message.rcpt_tos)
+        if len(confirmed) != len(item.hits):
+            log.warning("%d spooled hit(s) not confirmed", len(item.hits) - len(confirmed))
+        return Prepared(item, found, auth, confirmed)
 
-    def _store(self, conn: Connection, entry: Prepared, now: datetime) -> list[Hit]:
-        """Store the message's encrypted evidence; return its hits, one per partner."""
+    def _store(self, conn: Connection, entry: Prepared, now: datetime) -> tuple[str, list[Hit]]:
+        """Store the message's encrypted evidence; return its id and live hits per partner."""
         message = entry.item.message
         message_id = new_id("msg")
         doc = {
@@ -165,11 +215,12 @@ class Processor:
             )
         )
         by_partner: dict[str, list[str]] = defaultdict(list)
-        for hit in entry.item.hits:
-            by_partner[hit.partner_id].append(hit.canary_id)
+        for hit in entry.hits:
+            if hit.kind == "live":
+                by_partner[hit.partner_id].append(hit.canary_id)
         mail_from_domain = message.mail_from.rpartition("@")[2].lower() or None
         auth = entry.auth
-        return [
+        return message_id, [
             Hit(
                 message_id=message_id,
                 partner_id=partner_id,

@@ -45,6 +45,8 @@ class ServeOptions:
     # Process the spool in a child process (serve) or a thread (tests, the demo).
     separate_processor: bool = False
     refresh_seconds: float = 2.0
+    # The canary set older than this (refreshes failing): unknown recipients get 451, not 550.
+    stale_seconds: float = 60.0
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -80,7 +82,7 @@ class IntakeServer:
             from trustkeep.intake.resolver import DnsResolver
 
             resolver = DnsResolver()
-        self.matcher = CanaryMatcher(workspace)
+        self.matcher = CanaryMatcher(workspace, stale_after=options.stale_seconds)
         self.spool = Spool(workspace, options.spool_limit)
         self.pipeline = Pipeline(workspace, self.matcher, self.spool)
         self.processor = Processor(workspace, self.spool, resolver, clock)

@@ -1,10 +1,14 @@
 """The SMTP channel: an aiosmtpd handler in front of the pipeline.
 
-It accepts mail for any local part at the canary domains (a 550 there would
-tell a prober which addresses are canaries), refuses every other domain (never
-an open relay), caps recipients and size, defers everyone with a 451 while the
-spool is full (back-pressure, never loss) and answers 250 to canary mail only
-once it is durably spooled.
+The canary domains behave like ordinary mail domains: `RCPT` gets 250 for a live
+or control canary and for postmaster@/abuse@, 550 5.1.1 for every other local
+part (451 while the canary set is not loaded or stale), and every answer comes
+from the same in-memory lookup. Other domains get 550 5.7.1 (never an open
+relay). Recipients and size are capped, everyone is deferred with a 451 while
+the spool is full (back-pressure, never loss), and canary mail is answered 250
+only once it is durably spooled. Rejected recipients are counted per domain and
+travel with the message: they are the sender's misses, evidence of guessing.
+The banner, EHLO and VRFY say nothing about the product or the mailboxes.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ from __future__ import annotations
 import logging
 import ssl
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from trustkeep.intake.matcher import CanaryHit
+from trustkeep.intake.matcher import CanaryHit, split
 from trustkeep.intake.message import Inbound
 from trustkeep.intake.pipeline import Pipeline
 
@@ -27,11 +32,14 @@ logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 MAX_RECIPIENTS = 100
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
-IDENT = "Trustkeep intake"
+IDENT = "ESMTP"
 
 OK = "250 2.0.0 OK"
 ACCEPTED = "250 2.0.0 Message accepted"
 RELAY_DENIED = "550 5.7.1 Relaying denied"
+NO_MAILBOX = "550 5.1.1 No such user here"
+NOT_LOADED = "451 4.3.0 Temporary lookup failure, try again later"
+CANNOT_VRFY = "252 2.5.2 Cannot VRFY user, but will accept message and attempt delivery"
 TOO_MANY = "452 4.5.3 Too many recipients"
 BUSY = "451 4.3.2 System busy, try again later"
 FAILED = "451 4.3.0 Temporary failure, try again later"
@@ -46,6 +54,9 @@ class Handler:
         self._hits: weakref.WeakKeyDictionary[Envelope, list[CanaryHit]] = (
             weakref.WeakKeyDictionary()
         )
+        self._misses: weakref.WeakKeyDictionary[Envelope, Counter[str]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -56,6 +67,7 @@ class Handler:
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         self._hits[envelope] = []
+        self._misses[envelope] = Counter()
         return OK
 
     async def handle_RCPT(
@@ -66,14 +78,24 @@ class Handler:
             return RELAY_DENIED
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return TOO_MANY
-        try:
-            hits = await self.pipeline.match(address)
-        except Exception:
-            return FAILED
-        self._hits.setdefault(envelope, []).extend(hits)
-        envelope.rcpt_tos.append(address)
-        envelope.rcpt_options.extend(options)
-        return OK
+        # One lookup for every address, canary or not: the same work either way.
+        known = self.pipeline.recipient(address)
+        if known.accepted:
+            self._hits.setdefault(envelope, []).extend(known.hits)
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(options)
+            return OK
+        if known.stale:
+            return NOT_LOADED
+        domain = split(address)[1]
+        self._misses.setdefault(envelope, Counter())[domain] += 1
+        self.pipeline.rejected(domain, self.clock())
+        return NO_MAILBOX
+
+    async def handle_VRFY(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str
+    ) -> str:
+        return CANNOT_VRFY
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
@@ -88,6 +110,7 @@ class Handler:
             rcpt_tos=tuple(envelope.rcpt_tos),
             peer_ip=peer,
             helo=session.host_name,
+            misses=dict(self._misses.pop(envelope, Counter())),
         )
         hits = tuple(dict.fromkeys(self._hits.pop(envelope, [])))
         try:

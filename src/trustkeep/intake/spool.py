@@ -54,7 +54,8 @@ def _encode(message: Inbound, hits: tuple[CanaryHit, ...]) -> bytes:
         "peer_ip": message.peer_ip,
         "helo": message.helo,
         "provider_auth": message.provider_auth,
-        "hits": [[h.canary_id, h.partner_id] for h in hits],
+        "hits": [[h.canary_id, h.partner_id, h.kind] for h in hits],
+        "misses": message.misses,
         "raw": b64encode(message.raw).decode(),
     }
     return json.dumps(doc, separators=(",", ":")).encode()
@@ -71,8 +72,9 @@ def _decode(spool_id: int, data: bytes) -> Spooled:
         peer_ip=doc["peer_ip"],
         helo=doc["helo"],
         provider_auth=dict(doc["provider_auth"]),
+        misses={str(d): int(n) for d, n in doc.get("misses", {}).items()},
     )
-    hits = tuple(CanaryHit(c, p) for c, p in doc["hits"])
+    hits = tuple(CanaryHit(*hit) for hit in doc["hits"])
     return Spooled(spool_id, message, hits)
 
 

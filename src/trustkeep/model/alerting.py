@@ -139,6 +139,19 @@ class Alerting(Strict):
     console_url: str | None = None
     max_attempts: int = Field(default=8, ge=1, le=50)
     outputs: list[Output] = Field(default_factory=list)
+    suspect_likelihood: float = Field(
+        default=1.5,
+        ge=0,
+        description="log10 likelihood ratio from which canary mail raises a `suspected` alert",
+    )
+    leak_likelihood: float = Field(
+        default=3.0,
+        ge=0,
+        description="log10 likelihood ratio, from unguessable canaries alone, for a `leak`",
+    )
+    notify_suspected: bool = Field(
+        default=True, description="push `suspected` alerts to the outputs (at a lower severity)"
+    )
 
     @field_validator("console_url")
     @classmethod
@@ -152,6 +165,12 @@ class Alerting(Strict):
             if output.id in seen:
                 raise ValueError(f"alert output id {output.id!r} is used twice")
             seen.add(output.id)
+        return self
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Alerting:
+        if self.suspect_likelihood > self.leak_likelihood:
+            raise ValueError("suspect_likelihood must not exceed leak_likelihood")
         return self
 
     @property

@@ -41,6 +41,21 @@ class CanarySettings(Strict):
     probability: float = Field(default=0.99, gt=0, lt=1)
     leak_fraction: float = Field(default=0.01, gt=0, le=1)
     max_share: float = Field(default=0.02, gt=0, le=1)
+    guess_budget: int = Field(
+        default=10_000_000,
+        ge=1,
+        description="guesses per domain a dictionary spammer is assumed to afford: a canary "
+        "ranked within it is guessable, and a hit on it is weak evidence",
+    )
+    controls_min: int = Field(
+        default=20, ge=1, description="control canaries kept per domain, at least"
+    )
+    controls_share: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="control canaries per domain as a share of its live canaries, if more",
+    )
 
 
 class Model(Strict):

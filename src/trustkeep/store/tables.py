@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -123,6 +124,9 @@ canaries = Table(
     Column("index_key_id", BigInteger, nullable=False),
     Column("wrapped_dek", LargeBinary, nullable=False),
     Column("sealed", Text, nullable=False),
+    # live: hidden in exports; control: made the same way, never exported, so that a hit
+    # on one measures guessing at its domain. Controls carry partner_id "".
+    Column("kind", String(10), nullable=False, server_default="live"),
 )
 Index("ix_canaries_partner", canaries.c.partner_id)
 
@@ -204,7 +208,12 @@ sightings = Table(
     Column("authorised", Boolean, nullable=False),
     Column("verdict", Text, nullable=False),
     Column("alert_id", String(40), nullable=True),
+    # authorised | guess | suspected | leak | control (see trustkeep.detect.likelihood)
+    Column("kind", String(16), nullable=False, server_default="leak"),
+    Column("campaign_id", String(40), nullable=True),
+    Column("likelihood", Float, nullable=True),  # log10 of the likelihood ratio
 )
+Index("ix_sightings_kind", sightings.c.kind, sightings.c.received_at)
 Index("ix_sightings_partner", sightings.c.partner_id, sightings.c.received_at)
 Index("ix_sightings_alert", sightings.c.alert_id)
 Index("ix_sightings_message", sightings.c.message_id)
@@ -226,11 +235,35 @@ alerts = Table(
     Column("resolved_at", DateTime(timezone=True), nullable=True),
     Column("resolved_by", String(200), nullable=True),
     Column("resolution", Text, nullable=True),
+    Column("level", String(16), nullable=False, server_default="leak"),  # suspected | leak
+    Column("likelihood", Float, nullable=True),  # log10 of the likelihood ratio
 )
 # Not on last_seen: every canary hit updates it, and on PostgreSQL an update that
 # touches no indexed column can stay on its page (HOT) instead of bloating indexes.
 Index("ix_alerts_partner", alerts.c.partner_id, alerts.c.status)
 Index("ix_alerts_created", alerts.c.created_at)
+
+# Mail grouped into campaigns (same envelope sender, From, body or link, close in time),
+# so that a leak sent from rotating IPs is judged once. `state` is the campaign's
+# running evidence (JSON: hit canary ids per partner, control hits, misses per domain).
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("message_count", BigInteger, nullable=False),
+    Column("state", Text, nullable=False),
+)
+
+# Keyed hashes of the fingerprints that tie a message to its campaign (no plaintext).
+campaign_keys = Table(
+    "campaign_keys",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("campaign_id", String(40), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
 
 # Outbox for alert notifications: written with the alert, sent by a worker that
 # retries with backoff and never blocks intake.
