@@ -12,12 +12,18 @@
 2. The client, the same for both servers: C processes (multiprocessing), one
    smtplib connection each from 127.0.0.3, each sending its share (message i
    goes to client i mod C) as fast as the server answers. A 4xx (back-pressure)
-   is counted as a deferral, followed by RSET and a retry of the same message.
-   A fraction F of the messages goes to real canary addresses (round robin), the
-   rest to unknown local parts at the canary domains. Rate = N / (last 250 -
-   first connect), wall clock, client side.
-3. Sink: a bare aiosmtpd server in its own process: handle_DATA returns
-   "250 OK", any RCPT is accepted, nothing is stored.
+   is counted as a deferral, followed by RSET and a retry of the same message;
+   a 5xx for the recipient (550: no such mailbox) is a final answer, counted as
+   rejected, and the client goes on with the next message. A fraction F of the
+   messages goes to real canary addresses (round robin), the rest to unknown
+   local parts at the canary domains, which both servers reject with 550.
+   Rate = N / (last final answer - first connect), wall clock, client side.
+3. Sink: a bare aiosmtpd server in its own process that answers RCPT as
+   `trustkeep serve` does, from an in-memory set: 250 for the workspace's canary
+   addresses (live and control, decrypted once before the run) and
+   postmaster@/abuse@, 550 5.1.1 for other local parts at the canary domains,
+   550 5.7.1 for other domains, 452 past 100 recipients; handle_DATA returns
+   "250 OK" and nothing is stored.
 4. Trustkeep: `python -m trustkeep serve --smtp 127.0.0.1:0 --http 127.0.0.1:0
    --dns-zone ZONE --json` in its own process, flooded by the same client. A
    watcher thread in the bench polls the `messages` table every 20 ms during
@@ -40,7 +46,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
 import math
 import multiprocessing
 import multiprocessing.connection
@@ -56,6 +64,8 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -83,6 +93,13 @@ flows:
     retention: 30d
 """
 MESSAGE_ID = re.compile(r"flood-(\d+)@")
+# The sink's answers, as `trustkeep serve` gives them (trustkeep.intake.smtp).
+SINK_OK = "250 2.0.0 OK"
+SINK_NO_MAILBOX = "550 5.1.1 No such user here"
+SINK_RELAY_DENIED = "550 5.7.1 Relaying denied"
+SINK_TOO_MANY = "452 4.5.3 Too many recipients"
+SINK_MAX_RECIPIENTS = 100
+ROLE_MAILBOXES = ("postmaster", "abuse")
 
 
 # -- the client (runs in pool processes) ------------------------------------------------
@@ -109,10 +126,31 @@ def _raw(i: int, rcpt: str) -> bytes:
     ).encode()
 
 
-def _deferral_code(exc: smtplib.SMTPException) -> int:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return min(int(code) for code, _ in exc.recipients.values())
-    return int(getattr(exc, "smtp_code", 0) or 0)
+Refused = dict[str, tuple[int, bytes]]
+
+
+def send(smtp: smtplib.SMTP, mail_from: str, rcpts: list[str], raw: bytes) -> tuple[Refused, int]:
+    """Send one message until its answer is final: (refused recipients, deferrals).
+
+    A 4xx on MAIL, DATA or every recipient is back-pressure: RSET, a short sleep
+    and a retry of the same message (a deferral). A 5xx for every recipient
+    (550: no such mailbox, relaying denied) is final: all are returned as refused
+    (smtplib has sent RSET). With some recipients accepted, the message is sent
+    and the refused ones, 4xx or 5xx, are returned as they are, not retried.
+    """
+    deferred = 0
+    while True:
+        try:
+            return smtp.sendmail(mail_from, rcpts, raw), deferred
+        except smtplib.SMTPRecipientsRefused as exc:
+            if all(int(code) >= 500 for code, _ in exc.recipients.values()):
+                return dict(exc.recipients), deferred
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            if not 400 <= int(exc.smtp_code) < 500:
+                raise
+        deferred += 1
+        smtp.rset()
+        time.sleep(RETRY_SLEEP)
 
 
 def client(job: dict[str, Any]) -> dict[str, Any]:
@@ -122,29 +160,23 @@ def client(job: dict[str, Any]) -> dict[str, Any]:
     smtp = smtplib.SMTP(
         "127.0.0.1", job["port"], local_hostname="client.example", source_address=(SPAMMER_IP, 0)
     )
-    sent, deferred = 0, 0
+    sent, deferred, rejected, wrong = 0, 0, 0, 0
     canary_250: list[tuple[int, float]] = []
-    refused = (smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
     for i in range(job["index"], job["messages"], job["clients"]):
         rcpt, is_canary = _plan(i, share, canaries, job["clients"])
-        raw = _raw(i, rcpt)
-        while True:
-            try:
-                smtp.sendmail(MAIL_FROM, [rcpt], raw)
-                break
-            except refused as exc:
-                if not 400 <= _deferral_code(exc) < 500:
-                    raise
-                deferred += 1
-                smtp.rset()
-                time.sleep(RETRY_SLEEP)
-        if is_canary:
+        refused, retries = send(smtp, MAIL_FROM, [rcpt], _raw(i, rcpt))
+        deferred += retries
+        if refused:
+            rejected += 1
+        elif is_canary:
             canary_250.append((i, time.time()))
+        if bool(refused) == is_canary:  # a canary refused, or an unknown address accepted
+            wrong += 1
         sent += 1
     last = time.time()
     smtp.quit()
-    return {"started": started, "last_250": last, "sent": sent, "deferred": deferred,
-            "canary_250": canary_250}  # fmt: skip
+    return {"started": started, "last_answer": last, "sent": sent, "deferred": deferred,
+            "rejected": rejected, "wrong": wrong, "canary_250": canary_250}  # fmt: skip
 
 
 def _warm(_: int) -> int:
@@ -158,7 +190,7 @@ def flood(
              "share": share, "canaries": canaries} for c in range(clients)]  # fmt: skip
     results = pool.map(client, jobs, chunksize=1)
     first = min(r["started"] for r in results)
-    last = max(r["last_250"] for r in results)
+    last = max(r["last_answer"] for r in results)
     sent = sum(r["sent"] for r in results)
     canary_250 = dict(pair for r in results for pair in r["canary_250"])
     return {
@@ -167,13 +199,15 @@ def flood(
         "rate_by_fifth": _rate_by_fifth(first, sorted(canary_250.values()), share),
         "rate": sent / (last - first),
         "deferred": sum(r["deferred"] for r in results),
-        "last_250": last,
+        "rejected": sum(r["rejected"] for r in results),
+        "wrong_answers": sum(r["wrong"] for r in results),
+        "last_answer": last,
         "canary_250": canary_250,
     }
 
 
 def _rate_by_fifth(first: float, times: list[float], share: float) -> list[float]:
-    """Accepted msg/s in each fifth of the flood, estimated from the canary 250s (1 in 1/share)."""
+    """Answered msg/s in each fifth of the flood, estimated from the canary 250s (1 in 1/share)."""
     if len(times) < 5:
         return []
     rates, start = [], first
@@ -188,18 +222,49 @@ def _rate_by_fifth(first: float, times: list[float], share: float) -> list[float
 # -- the bare sink (its own process) ------------------------------------------------------
 
 
+def _normal(address: str) -> str:
+    """The form trustkeep compares addresses in (trustkeep.crypto.normalise, email)."""
+    return unicodedata.normalize("NFC", address).strip().strip("<>").casefold()
+
+
 class SinkHandler:
+    """Answers RCPT like `trustkeep serve` from a set of addresses; stores nothing."""
+
+    def __init__(self, accepted: frozenset[str], domains: frozenset[str]) -> None:
+        self.accepted = accepted
+        self.domains = domains
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        wanted = _normal(address)
+        local, _, domain = wanted.rpartition("@")
+        if domain.rstrip(".") not in self.domains:
+            return SINK_RELAY_DENIED
+        if len(envelope.rcpt_tos) >= SINK_MAX_RECIPIENTS:
+            return SINK_TOO_MANY
+        if wanted in self.accepted or local in ROLE_MAILBOXES:
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(options)
+            return SINK_OK
+        return SINK_NO_MAILBOX
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         return "250 OK"
 
 
-def sink_main(conn: multiprocessing.connection.Connection) -> None:
+def sink_main(
+    conn: multiprocessing.connection.Connection, accepted: list[str], domains: list[str]
+) -> None:
     from aiosmtpd.smtp import SMTP
+
+    logging.getLogger("mail.log").setLevel(logging.ERROR)  # as serve: no line per command
+    handler = SinkHandler(frozenset(_normal(a) for a in accepted), frozenset(domains))
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
         server = await loop.create_server(
-            lambda: SMTP(SinkHandler(), hostname="sink.example", decode_data=False),
+            lambda: SMTP(handler, hostname="sink.example", decode_data=False),
             "127.0.0.1",
             0,
         )
@@ -212,21 +277,31 @@ def sink_main(conn: multiprocessing.connection.Connection) -> None:
     asyncio.run(serve())
 
 
-def run_sink(pool: Any, args: argparse.Namespace, canaries: list[str]) -> dict[str, Any]:
+@contextlib.contextmanager
+def sink(
+    accepted: list[str], domains: tuple[str, ...] = CANARY_DOMAINS
+) -> Iterator[tuple[int, int]]:
+    """A bare aiosmtpd sink in its own process accepting `accepted`: yields (port, pid)."""
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
-    proc = ctx.Process(target=sink_main, args=(child,), name="bench-sink")
+    proc = ctx.Process(target=sink_main, args=(child, accepted, list(domains)), name="bench-sink")
     proc.start()
     try:
-        port = int(parent.recv())
-        print(f"sink: flooding a bare aiosmtpd on :{port} ...", file=sys.stderr, flush=True)
-        result = flood(pool, port, args.messages, args.clients, args.canary_share, canaries)
-        result["peak_rss_mb"] = _vmhwm_mb(proc.pid)
-        return result
+        yield int(parent.recv()), int(proc.pid or 0)
     finally:
         if proc.pid:
             os.kill(proc.pid, signal.SIGTERM)
         proc.join(10)
+
+
+def run_sink(
+    pool: Any, args: argparse.Namespace, canaries: list[str], accepted: list[str]
+) -> dict[str, Any]:
+    with sink(accepted) as (port, pid):
+        print(f"sink: flooding a bare aiosmtpd on :{port} ...", file=sys.stderr, flush=True)
+        result = flood(pool, port, args.messages, args.clients, args.canary_share, canaries)
+        result["peak_rss_mb"] = _vmhwm_mb(pid)
+        return result
 
 
 # -- trustkeep serve ----------------------------------------------------------------------
@@ -266,7 +341,8 @@ class Watcher(threading.Thread):
             self.error = exc
 
 
-def _start_serve(tmp: Path, zone: Path) -> tuple[subprocess.Popen[str], int, int]:
+def _start_serve(tmp: Path, zone: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """`trustkeep serve --json` on free ports: the process and its ready line (with "port")."""
     command = [sys.executable, "-m", "trustkeep", "serve", "--smtp", "127.0.0.1:0",
                "--http", "127.0.0.1:0", "--dns-zone", str(zone), "--json"]  # fmt: skip
     errors = open(tmp / "serve.stderr", "w")  # noqa: SIM115 - the child writes to it
@@ -278,7 +354,8 @@ def _start_serve(tmp: Path, zone: Path) -> tuple[subprocess.Popen[str], int, int
         proc.wait(30)
         raise SystemExit("serve did not start:\n" + (tmp / "serve.stderr").read_text()[-4000:])
     ready = json.loads(line)
-    return proc, int(ready["smtp"].rpartition(":")[2]), int(ready["canaries"])
+    ready["port"] = int(ready["smtp"].rpartition(":")[2])
+    return proc, ready
 
 
 def run_trustkeep(
@@ -287,7 +364,8 @@ def run_trustkeep(
     from trustkeep.workspace import open_workspace
 
     workspace = open_workspace(_settings())
-    proc, port, loaded = _start_serve(tmp, zone)
+    proc, ready = _start_serve(tmp, zone)
+    port, loaded = ready["port"], ready["canaries"]
     watcher = Watcher(workspace)
     try:
         print(f"trustkeep: flooding serve on :{port} ({loaded} canaries loaded) ...",
@@ -310,7 +388,7 @@ def run_trustkeep(
         if len(watcher.seen) < expected:
             raise SystemExit(f"only {len(watcher.seen)} of {expected} canary messages were "
                              "processed before the deadline")  # fmt: skip
-        result["drain_seconds"] = drained - result["last_250"]
+        result["drain_seconds"] = drained - result["last_answer"]
         result["max_spool_depth"] = max(d for _, d in watcher.spool_depth)
         result.update(_latencies(workspace, watcher.seen, result["canary_250"]))
     finally:
@@ -403,26 +481,69 @@ def _cli(*args: str) -> Any:
     return json.loads(done.stdout) if "--json" in args else None
 
 
-def setup(tmp: Path, customers: int) -> list[str]:
-    """Workspace, import, export; returns the export's canary addresses."""
-    import csv
-
+def make_workspace(tmp: Path, customers: int, model_yaml: str = MODEL) -> None:
+    """`trustkeep init` with `model_yaml`'s partners and flows and the canary domains, then
+    `trustkeep import` of `customers` synthetic customers (seed 3)."""
     from trustkeep.demo.synthetic import write_csv
 
     _cli("init", "--json")
     model = Path(os.environ["TRUSTKEEP_HOME"]) / "trustkeep.yaml"
     text = model.read_text()
     domains = f"  domains: [{', '.join(CANARY_DOMAINS)}]  "
-    for old, new in (("partners: []\nflows: []\n", MODEL), ("  domains: []  ", domains)):
+    for old, new in (("partners: []\nflows: []\n", model_yaml), ("  domains: []  ", domains)):
         if old not in text:
             raise SystemExit(f"the workspace template changed: {old!r} not found")
         text = text.replace(old, new, 1)
     model.write_text(text)
     write_csv(tmp / "customers.csv", customers, seed=3)
     _cli("import", str(tmp / "customers.csv"), "--json")
-    manifest = _cli("export", "vault-to-esp", "--out", str(tmp / "esp.csv"), "--json")
-    with open(manifest.get("path") or tmp / "esp.csv", newline="", encoding="utf-8") as handle:
-        emails = [row["email"] for row in csv.DictReader(handle)]
+
+
+def export_flow(tmp: Path, flow: str) -> tuple[dict[str, Any], list[str]]:
+    """`trustkeep export FLOW`: its manifest and the email column of the file, in file order."""
+    import csv
+
+    out = tmp / f"{flow}.csv"
+    manifest = _cli("export", flow, "--out", str(out), "--json")
+    with open(manifest.get("path") or out, newline="", encoding="utf-8") as handle:
+        return manifest, [row["email"] for row in csv.DictReader(handle)]
+
+
+def canary_rows(domains: tuple[str, ...] = CANARY_DOMAINS) -> list[tuple[str, str, str, float]]:
+    """(address, kind, partner id, guesses) of every unretired canary, live or control, at
+    `domains`: decrypted as the listener does when it loads its set (trustkeep.intake.matcher)."""
+    from sqlalchemy import select
+
+    from trustkeep.detect.likelihood import GUESSES_FIELD
+    from trustkeep.store.tables import canaries
+    from trustkeep.vault.context import codec_for
+    from trustkeep.workspace import open_workspace
+
+    workspace = open_workspace(_settings())
+    found = []
+    try:
+        with workspace.store.read() as conn:
+            codec = codec_for(workspace, conn)
+            for row in conn.execute(select(canaries).where(canaries.c.retired_at.is_(None))):
+                values = codec.open(row, categories=("email", GUESSES_FIELD))
+                address = values.get("email", "")
+                if address.rpartition("@")[2].lower() in domains:
+                    guesses = float(values.get(GUESSES_FIELD, "1"))
+                    found.append((address, row.kind or "live", row.partner_id or "", guesses))
+    finally:
+        workspace.close()
+    return sorted(found)
+
+
+def canary_addresses(domains: tuple[str, ...] = CANARY_DOMAINS) -> list[str]:
+    """Every canary address the listener accepts at `domains`: what the sink accepts."""
+    return [row[0] for row in canary_rows(domains)]
+
+
+def setup(tmp: Path, customers: int) -> list[str]:
+    """Workspace, import, export; returns the export's canary addresses."""
+    make_workspace(tmp, customers)
+    _, emails = export_flow(tmp, "vault-to-esp")
     found = [e for e in emails if e.rpartition("@")[2] in CANARY_DOMAINS]
     if not found:
         raise SystemExit("the export has no canary at the canary domains")
@@ -455,9 +576,12 @@ def report(
         "sink_peak_rss_mb": sink["peak_rss_mb"],
         "sink_rate_by_fifth": sink["rate_by_fifth"],
         "serve_rate_by_fifth": tk["rate_by_fifth"],
-        "accepted_msg_per_s": round(tk["rate"], 1),
-        "accepted_seconds": round(tk["seconds"], 2),
+        "answered_msg_per_s": round(tk["rate"], 1),
+        "answered_seconds": round(tk["seconds"], 2),
         "deferred": tk["deferred"],
+        "rejected": tk["rejected"],
+        "sink_rejected": sink["rejected"],
+        "wrong_answers": tk["wrong_answers"] + sink["wrong_answers"],
         "ratio_to_sink": round(ratio, 3),
         "alert_latency_s": lat,
         "processed_at_minus_250_s": tk["processed_at_minus_250_s"],
@@ -480,10 +604,13 @@ def report(
         ("database", db_version),
         ("flood", f"{args.messages:,} messages, {args.clients} smtplib connections from "
          f"{SPAMMER_IP}, {result['canary_messages']:,} to {canaries} export canaries"),
-        ("bare sink", f"{sink['rate']:,.0f} msg/s ({sink['seconds']:.1f} s, "
-         f"{sink['deferred']} deferrals, peak RSS {sink['peak_rss_mb']} MB)"),
-        ("trustkeep serve", f"{tk['rate']:,.0f} msg/s accepted ({tk['seconds']:.1f} s, "
-         f"{tk['deferred']} deferrals)"),
+        ("bare sink", f"{sink['rate']:,.0f} msg/s answered ({sink['seconds']:.1f} s, "
+         f"{sink['rejected']:,} rejected with 550, {sink['deferred']} deferrals, "
+         f"peak RSS {sink['peak_rss_mb']} MB)"),
+        ("trustkeep serve", f"{tk['rate']:,.0f} msg/s answered ({tk['seconds']:.1f} s, "
+         f"{tk['rejected']:,} rejected with 550, {tk['deferred']} deferrals)"),
+        ("wrong answers", f"{result['wrong_answers']} (a canary refused or an unknown "
+         "address accepted, both servers)"),
         ("  by fifth", f"sink {_fifths(sink)}; serve {_fifths(tk)} msg/s "
          "(estimated from the canary 250s)"),
         ("serve / sink", f"{ratio:.3f} (target >= 0.65: {'met' if ratio >= 0.65 else 'MISSED'})"),
@@ -496,7 +623,7 @@ def report(
          + " (processed_at - received_at)"),
         ("processing", f"{tk['processed_per_s']:,} canary msg/s; "
          f"spool max {tk['max_spool_depth']:,}"
-         f", drained {tk['drain_seconds']:.2f} s after the last 250"),
+         f", drained {tk['drain_seconds']:.2f} s after the last answer"),
         ("sightings", f"{tk['sightings']:,} ({tk['sightings_with_alert']:,} on an alert; "
          f"{tk['alerts']} alert(s))"),
         ("serve peak RSS", f"{tk['peak_rss_mb']} MB (VmHWM of the serve process)"),
@@ -596,11 +723,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"intake_flood: workspace with {args.customers:,} customers ...", file=sys.stderr,
               flush=True)  # fmt: skip
         canaries = setup(tmp, args.customers)
+        accepted = canary_addresses()
         zone = tmp / "zone.json"
         zone.write_text(json.dumps({"records": []}))
         pool.map(_warm, range(args.clients * 2))
         load, code = [os.getloadavg()[0]], _revision()
-        sink = run_sink(pool, args, canaries)
+        sink = run_sink(pool, args, canaries, accepted)
         tk = run_trustkeep(pool, args, canaries, tmp, zone)
         load.append(os.getloadavg()[0])
         if _revision() != code:

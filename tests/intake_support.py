@@ -52,11 +52,13 @@ flows:
     purpose: email_marketing
     categories: {email: plain, first_name: plain, last_name: plain, loyalty_tier: plain}
     retention: 30d
+    canaries: {max_share: 0.1}   # a small list: room for unguessable canaries in every run
   - id: vault-to-app
     from: vault
     to: app
     purpose: email_marketing
     categories: {email: plain, first_name: plain, last_name: plain}
+    canaries: {max_share: 0.1}
 """
 CUSTOMERS = 2000
 

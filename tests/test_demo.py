@@ -32,6 +32,13 @@ def test_demo_json_names_the_leaking_partner_and_export(env: Env) -> None:
     campaign = summary["campaign"]
     assert campaign["sightings"] == campaign["canary_mails"] > 0
     assert campaign["alerts"] == 0
+    # A dictionary spray was recognised as guessing: rejections, guess sightings, no alert.
+    spray = summary["spray"]
+    assert spray["rejected"] > spray["accepted"] > 0
+    assert spray["sightings"].get("guess", 0) + spray["sightings"].get("control", 0) > 0
+    assert spray["alerts"] == 0
+    assert alert["level"] == "leak"
+    assert alert["likelihood"] >= 3
     assert json.loads((home / "demo-summary.json").read_text())["alert"]["id"] == alert["id"]
     # A second run refuses to touch the folder without --reset, then starts over with it.
     assert env.cli("demo", "--home", str(home), "--customers", "500").code == 3

@@ -21,6 +21,8 @@ def intake(ws_env: Env) -> Intake:
         "  domains: []                  # custodian-owned",
         f"  domains: [{', '.join(CANARY_DOMAINS)}]   # custodian-owned",
     )
+    # Enough controls that some are as hard to guess as the partners' deepest canaries.
+    text = text.replace("  max_share: 0.02\n", "  max_share: 0.02\n  controls_min: 60\n", 1)
     model.write_text(text)
     source = ws_env.root / "customers.csv"
     write_csv(source, CUSTOMERS, seed=3)

@@ -28,7 +28,7 @@ def site(ws_env: Env) -> Iterator[Site]:
     )
     model.write_text(text)
     source = ws_env.root / "customers.csv"
-    write_csv(source, 300, seed=3)
+    write_csv(source, 1000, seed=3)
     assert ws_env.cli("import", str(source)).code == 0
     assert ws_env.cli("import", str(write_sample(ws_env.root / "sample.csv"))).code == 0
     out = ws_env.root / "app.csv"

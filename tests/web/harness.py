@@ -38,6 +38,8 @@ flows:
     to: app
     purpose: email_marketing
     categories: {email: plain, first_name: plain, last_name: plain}
+    # A small list: a larger share of canaries, so that it carries unguessable ones.
+    canaries: {max_share: 0.1}
 """
 PASSWORD = "correct horse battery staple"
 # Values that must never appear for a user without reveal (SAMPLE's emails and names).

@@ -15,15 +15,29 @@ The model is zxcvbn's, cut down to names (see docs/guessability.md):
 - it is split on separators; each separator costs `SEPARATOR_GUESSES` (the
   attacker also has to pick it among `._-+`).
 - each segment is split into tokens by dynamic programming, minimising the
-  product of the tokens' guesses: a first name or a surname costs its rank in
-  the bundled lists (most popular first), a single letter (an initial) 26, a
-  birth year 1930-2029 or two digits 100, other digits 10**n, anything else
-  37**n (brute force).
-- every token after the first multiplies by `TOKEN_GUESSES`: the attacker
-  does not know which of the usual patterns (first, flast, first.last,
-  first84, lastf, ...) a domain's addresses follow and must try them all.
+  product of the tokens' guesses. A first name or a surname of rank r in the
+  bundled lists (most popular first) costs r**`RANK_EXPONENT` (0.75), not r:
+  another source may rank a name far higher than ours. A *name-like word* -- 3
+  to 15 letters with a vowel (a, e, i, o, u, y) -- costs
+  `UNKNOWN_NAME_GUESSES`**0.75 = 1,000, as a list name of rank 10,000 does: an
+  attacker's surname list may hold names ours lacks, so no name-shaped word
+  costs more than that, whether the lists lack it or rank it lower. A single
+  letter (an initial) costs 26, a birth year 1930-2029 or two digits 100,
+  other digits 10**n, anything else 37**n (brute force).
+- every token after the first multiplies by `TOKEN_GUESSES` (2, set by the
+  calibration below): the attacker does not know which of the usual patterns
+  (first, flast, first.last, first84, lastf, ...) a domain's addresses follow
+  and must spread the guesses over them.
 - the estimate is the cheaper of that parse and brute force of the whole
   local part (all strings of length 1..L over 37 symbols), and at least 1.
+
+These choices err towards *guessable*, the safe side: a guessable canary's
+hit is weak evidence, an unguessable one's accuses a partner. They are
+calibrated so that none of the first million guesses of an independent
+census-based dictionary (tests/spray.py) is estimated beyond the budget.
+A consequence: any run of 3 to 15 letters with a vowel, random or not, is a
+cheap name-like word, so a random local part is reliably unguessable only
+when digits break its letters into runs too short for that.
 
 Everything is summed in log10 space, so the product never overflows while
 the DP runs. The name lists load once, on first use.
@@ -32,9 +46,10 @@ the DP runs. The name lists load once, on first use.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 
 from trustkeep.canaries.patterns import fold
@@ -52,9 +67,10 @@ RANK_EXPONENT = 0.75
 SEPARATOR_GUESSES = 4  # per separator: which of `._-+` (or none) joins the tokens
 INITIAL_GUESSES = 26
 YEAR_GUESSES = 100  # a 4-digit birth year within YEARS
-# A name-like word (letters, a vowel, 3 to 15 long) that the bundled lists lack: an
-# attacker's surname list may still hold it (public surname lists run to ~150,000
-# names), so it costs as much as a list name of this rank rather than brute force.
+# A name-like word (letters, a vowel, 3 to 15 long) that the bundled lists lack (or
+# rank beyond this): an attacker's surname list may still hold it (public surname
+# lists run to ~150,000 names), so it costs as much as a list name of this rank
+# rather than brute force.
 # Erring low keeps a canary named after a rare name from counting as unguessable.
 UNKNOWN_NAME_GUESSES = 10_000
 UNKNOWN_NAME_LENGTH = (3, 15)
@@ -64,6 +80,8 @@ DATA_FILES = {"first name": "guess_first_names.txt", "surname": "guess_surnames.
 
 SEPARATORS = frozenset("._-+")
 _OTHER = "\x00"  # stands for a character with no ASCII form: brute force only
+_ASCII_OTHER = {c: _OTHER for c in range(128) if not (chr(c).isalnum() or chr(c) in SEPARATORS)}
+_SPLIT = re.compile("([._+-])")
 _LOG_TOKEN = math.log10(TOKEN_GUESSES)
 _LOG_SEP = math.log10(SEPARATOR_GUESSES)
 _LOG_BRUTE = math.log10(BRUTE_SYMBOLS)
@@ -89,10 +107,10 @@ class Guessability:
 
 @dataclass(frozen=True)
 class _Names:
-    """Each folded name's cheapest (log10 guesses, label), and every suffix of a name."""
+    """Each folded name's cheapest (log10 guesses, label); `ends` adds None for every suffix."""
 
     best: dict[str, tuple[float, str]]
-    suffixes: frozenset[str]  # a substring that is none of these ends no name
+    ends: dict[str, tuple[float, str] | None]  # a substring not in it ends no name
 
 
 @cache
@@ -106,8 +124,11 @@ def _names() -> _Names:
             cost = RANK_EXPONENT * math.log10(rank)
             if name not in best or cost < best[name][0]:
                 best[name] = (cost, f"{kind} #{rank}")
-    suffixes = frozenset(name[k:] for name in best for k in range(len(name) - 1))
-    return _Names(best, suffixes)
+    ends: dict[str, tuple[float, str] | None] = {
+        name[k:]: None for name in best for k in range(1, len(name) - 1)
+    }
+    ends.update(best)
+    return _Names(best, ends)
 
 
 def _fold(local_part: str) -> str:
@@ -119,7 +140,7 @@ def _fold(local_part: str) -> str:
     """
     text = local_part.casefold()
     if text.isascii():
-        return "".join(ch if ch.isalnum() or ch in SEPARATORS else _OTHER for ch in text)
+        return text.translate(_ASCII_OTHER)
     out = []
     for ch in text:
         if ch.isascii():
@@ -142,7 +163,6 @@ def _label(kind: str, length: int) -> str:
     return kind
 
 
-@lru_cache(maxsize=1 << 16)  # segments recur: the same names in many local parts
 def _segment(text: str) -> tuple[float, tuple[str, ...]]:
     """Cheapest tokenisation of one segment: log10 guesses (with token costs) and labels.
 
@@ -152,11 +172,11 @@ def _segment(text: str) -> tuple[float, tuple[str, ...]]:
     Digits (other than a year) and brute force cost a fixed amount per
     character, so the cheapest such token ending at j comes from a running
     minimum over where it starts, and the whole parse takes time linear in the
-    segment's length. Among equally cheap parses the longest token wins.
+    segment's length.
     """
     n = len(text)
     names = _names()
-    get, suffixes = names.best.get, names.suffixes
+    ends = names.ends
     low, high = UNKNOWN_NAME_LENGTH
     best = [0.0] * (n + 1)
     back: list[tuple[int, str]] = [(0, "")] * (n + 1)
@@ -175,8 +195,8 @@ def _segment(text: str) -> tuple[float, tuple[str, ...]]:
                 cost, start, kind = best[j - 1] + _LOG_INITIAL, j - 1, "initial"
             name_cost, name_from, name_kind = math.inf, 0, ""
             i = j - 2
-            while i >= 0 and text[i:j] in suffixes:
-                found = get(text[i:j])
+            while i >= 0 and (piece := text[i:j]) in ends:
+                found = ends[piece]
                 if found is not None and best[i] + found[0] <= name_cost:
                     name_cost, name_from, name_kind = best[i] + found[0], i, found[1]
                 i -= 1
@@ -228,17 +248,15 @@ def estimate(local_part: str) -> Guessability:
         return Guessability(1.0, "empty")
     total, tokens = 0.0, 0
     parts: list[str] = []
-    start = 0
-    for end in [*(i for i, ch in enumerate(text) if ch in SEPARATORS), len(text)]:
-        if end > start:
-            cost, labels = _segment(text[start:end])
+    for k, piece in enumerate(_SPLIT.split(text)):  # segment, separator, segment, ...
+        if k % 2:
+            total += _LOG_SEP
+            parts.append(f"'{piece}'")
+        elif piece:
+            cost, labels = _segment(piece)
             total += cost
             tokens += len(labels)
             parts.extend(labels)
-        if end < len(text):
-            total += _LOG_SEP
-            parts.append(f"'{text[end]}'")
-        start = end + 1
     if tokens:
         total -= _LOG_TOKEN  # the first token picks no pattern
     brute = _brute(len(text))

@@ -180,7 +180,7 @@ def play(ws: Workspace, home: Path, say: Say) -> dict[str, Any]:
             messages=((r, spam(r, spam_domain=brand.SPAM_DOMAIN)) for r in sample),
         )  # fmt: skip
         alert = _poll(lambda: _alert(ws, brand.APP), 30)
-        _poll(lambda: _sightings(ws, brand.APP) >= breach.accepted, 30)
+        _poll(lambda: _spooled(ws) == 0, 30)
         alert = _alert(ws, brand.APP) or alert
     esp_alerts = _alerts_for(ws, brand.ESP)
     seconds = None
@@ -236,10 +236,11 @@ def _all_alerts(ws: Workspace) -> list[dict[str, Any]]:
         return manage.list_alerts(conn)
 
 
-def _sightings(ws: Workspace, partner_id: str) -> int:
+def _sightings(ws: Workspace, partner_id: str, kind: str = "authorised") -> int:
     with ws.store.read() as conn:
         query = select(func.count()).select_from(sightings)
-        return int(conn.execute(query.where(sightings.c.partner_id == partner_id)).scalar() or 0)
+        query = query.where(sightings.c.partner_id == partner_id, sightings.c.kind == kind)
+        return int(conn.execute(query).scalar() or 0)
 
 
 def _alerts_for(ws: Workspace, partner_id: str) -> list[dict[str, Any]]:

@@ -108,15 +108,24 @@ def record_many(
     An unauthorised hit with no weighing (a caller that does not weigh) counts as
     `suspected`, never `leak`: only weighed evidence convicts.
     """
-    by_partner: dict[str, list[tuple[Judged, Weighed | None]]] = {}
-    kinds: dict[int, str] = {}
-    for index, item in enumerate(judged):
-        weight = weighed.get((item.hit.message_id, item.hit.partner_id))
-        kinds[index] = kind = _kind(item, weight)
-        if kind in ALERTING:
-            by_partner.setdefault(item.hit.partner_id, []).append((item, weight))
+    campaigns = campaign_of or {}
+    kinds = {i: _kind(item, weighed.get(_key(item))) for i, item in enumerate(judged)}
+    # A campaign's mail weighed `guess` earlier in this batch joins its alert too.
+    strongest: dict[tuple[str, str | None], str] = {}
+    for i, item in enumerate(judged):
+        if kinds[i] in ALERTING:
+            key = (item.hit.partner_id, campaigns.get(item.hit.message_id))
+            strongest[key] = max(strongest.get(key, kinds[i]), kinds[i], key=LEVELS.__getitem__)
+    by_partner: dict[str, list[tuple[Judged, Weighed | None, str]]] = {}
+    for i, item in enumerate(judged):
+        campaign = campaigns.get(item.hit.message_id)
+        if kinds[i] == Outcome.GUESS.value and campaign is not None:
+            kinds[i] = strongest.get((item.hit.partner_id, campaign), kinds[i])
+        if kinds[i] in ALERTING:
+            entry = (item, weighed.get(_key(item)), kinds[i])
+            by_partner.setdefault(item.hit.partner_id, []).append(entry)
     raised = {
-        partner: _raise(workspace, conn, partner, items, now)
+        partner: _raise(workspace, conn, partner, items, now, campaigns)
         for partner, items in sorted(by_partner.items())
     }
     results: list[Recorded] = []
@@ -179,6 +188,10 @@ def record_controls(
         conn.execute(insert(sightings), rows)
 
 
+def _key(item: Judged) -> tuple[str, str]:
+    return (item.hit.message_id, item.hit.partner_id)
+
+
 def _kind(item: Judged, weighed: Weighed | None) -> str:
     if item.verdict.authorised:
         return AUTHORISED
@@ -224,16 +237,27 @@ def _raise(
     workspace: Workspace,
     conn: Connection,
     partner_id: str,
-    items: list[tuple[Judged, Weighed | None]],
+    items: list[tuple[Judged, Weighed | None, str]],
     now: datetime,
+    campaign_of: Mapping[str, str],
 ) -> tuple[str, str]:
-    """Raise or update the partner's alert with this batch's `suspected` and `leak` hits."""
+    """Raise or update the partner's alert with this batch's `suspected` and `leak` hits.
+
+    The campaign's earlier mail to this partner, weighed `guess` while the evidence
+    was thin, joins the alert: its scope is the whole campaign.
+    """
     # One alert per partner and window, even with several processors running.
     workspace.store.lock_for_append(conn, f"alerts:{partner_id}")
-    first = min(item.hit.received_at for item, _ in items)
-    last = max(item.hit.received_at for item, _ in items)
-    level = max((_kind(item, w) for item, w in items), key=LEVELS.__getitem__)
-    likelihood = max((w.likelihood for _, w in items if w is not None), default=None)
+    campaigns = sorted(
+        {campaign_of[i.hit.message_id] for i, _, _ in items if i.hit.message_id in campaign_of}
+    )
+    earlier = _earlier(conn, partner_id, campaigns)
+    first = min(item.hit.received_at for item, _, _ in items)
+    if earlier:
+        first = min(first, *(as_utc(row.received_at) for row in earlier))
+    last = max(item.hit.received_at for item, _, _ in items)
+    level = max((kind for _, _, kind in items), key=LEVELS.__getitem__)
+    likelihood = max((w.likelihood for _, w, _ in items if w is not None), default=None)
     open_alert = conn.execute(
         select(alerts)
         .where(
@@ -245,8 +269,12 @@ def _raise(
         .limit(1)
     ).first()
     summary: dict[str, Any] = json.loads(open_alert.summary) if open_alert else {}
-    for item, weighed in items:
+    for item, weighed, _ in items:
         summary = _summary(summary, item, weighed)
+    if earlier:
+        joined = {c for row in earlier for c in json.loads(row.canary_ids)}
+        summary["canary_ids"] = sorted(set(summary["canary_ids"]) | joined)
+    count = len(items) + len(earlier)
     if open_alert is None:
         alert_id = new_id("alr")
         conn.execute(
@@ -258,12 +286,13 @@ def _raise(
                 updated_at=now,
                 first_seen=first,
                 last_seen=last,
-                message_count=len(items),
+                message_count=count,
                 summary=json.dumps(summary),
                 level=level,
                 likelihood=likelihood,
             )
         )
+        _join(conn, earlier, alert_id, level)
         workspace.audit.record(
             conn,
             "intake",
@@ -292,12 +321,13 @@ def _raise(
             updated_at=now,
             first_seen=min(as_utc(open_alert.first_seen), first),
             last_seen=max(as_utc(open_alert.last_seen), last),
-            message_count=alerts.c.message_count + len(items),
+            message_count=alerts.c.message_count + count,
             summary=json.dumps(summary),
             level=level if escalated else previous,
             likelihood=best,
         )
     )
+    _join(conn, earlier, open_alert.id, level if escalated else previous)
     if escalated:
         workspace.audit.record(
             conn,
@@ -310,6 +340,31 @@ def _raise(
         _notify(workspace, conn, open_alert.id, "updated", level, now)
         return open_alert.id, "escalated"
     return open_alert.id, "updated"
+
+
+def _earlier(conn: Connection, partner_id: str, campaigns: list[str]) -> list[Any]:
+    """The campaigns' earlier sightings at this partner that were weighed as guessing."""
+    if not campaigns:
+        return []
+    return list(
+        conn.execute(
+            select(sightings.c.id, sightings.c.canary_ids, sightings.c.received_at).where(
+                sightings.c.campaign_id.in_(campaigns),
+                sightings.c.partner_id == partner_id,
+                sightings.c.kind == Outcome.GUESS.value,
+                sightings.c.alert_id.is_(None),
+            )
+        ).all()
+    )
+
+
+def _join(conn: Connection, earlier: list[Any], alert_id: str, level: str) -> None:
+    if earlier:
+        conn.execute(
+            update(sightings)
+            .where(sightings.c.id.in_([row.id for row in earlier]))
+            .values(alert_id=alert_id, kind=level)
+        )
 
 
 def _summary(previous: dict[str, Any], item: Judged, weighed: Weighed | None) -> dict[str, Any]:

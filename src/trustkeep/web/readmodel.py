@@ -1,19 +1,21 @@
 """Read-only summaries the console and API need that no service offers yet.
 
 Kept here, small and read-only, until a service owns them: canary coverage
-per partner, the events about one target, and the cheap fingerprint of the
-alerts table that drives live updates.
+per partner, guessing seen at the canary domains, the events about one target,
+and the cheap fingerprint of the alerts table that drives live updates.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from trustkeep.audit.events import Event
-from trustkeep.store.tables import alerts, audit_events, canaries, exports
+from trustkeep.store import counters
+from trustkeep.store.tables import alerts, audit_events, canaries, exports, sightings
 from trustkeep.workspace import Workspace
 
 
@@ -38,7 +40,7 @@ def coverage(ws: Workspace) -> list[dict[str, Any]]:
         live: dict[str, int] = dict(
             conn.execute(
                 select(canaries.c.partner_id, func.count())
-                .where(canaries.c.retired_at.is_(None))
+                .where(canaries.c.retired_at.is_(None), canaries.c.kind == "live")
                 .group_by(canaries.c.partner_id)
             ).all()
         )
@@ -65,6 +67,9 @@ def coverage(ws: Workspace) -> list[dict[str, Any]]:
                 "latest_export_id": last.id if last is not None else None,
                 "latest_export_at": manifest.get("created_at"),
                 "detection_probability": manifest.get("canaries", {}).get("achieved_probability"),
+                "leak_alert_probability": manifest.get("canaries", {}).get(
+                    "leak_alert_probability"
+                ),
                 "open_alerts": open_alerts.get(partner_id, 0),
             }
         )
@@ -78,3 +83,28 @@ def events_about(conn: Connection, target_kind: str, target_id: str) -> list[dic
         .order_by(audit_events.c.seq)
     )
     return [Event.from_row(row).as_dict() for row in conn.execute(query)]
+
+
+def guessing(ws: Workspace) -> dict[str, Any]:
+    """Guessing seen at the canary domains in the alert window: recorded, never alerted."""
+    now = ws.clock()
+    since = now - timedelta(days=ws.model.alerts.dedup_days)
+    domains = [d.lower().rstrip(".") for d in ws.model.canaries.domains]
+    with ws.store.read() as conn:
+        query = (
+            select(sightings.c.kind, func.count())
+            .where(sightings.c.received_at >= since)
+            .group_by(sightings.c.kind)
+        )
+        kinds = {str(kind): int(n) for kind, n in conn.execute(query)}
+        rejected = counters.over_days(
+            conn, counters.REJECTED, domains, now, ws.model.alerts.dedup_days + 1
+        )
+    return {
+        "guess": int(kinds.get("guess", 0)),
+        "control": int(kinds.get("control", 0)),
+        "suspected": int(kinds.get("suspected", 0)),
+        "leak": int(kinds.get("leak", 0)),
+        "rejected": sum(rejected.values()),
+        "window_days": ws.model.alerts.dedup_days,
+    }

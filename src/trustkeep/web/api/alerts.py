@@ -78,14 +78,26 @@ def sightings(
     request: Request,
     partner: str | None = Partner,
     alert: str | None = Query(default=None, max_length=40),
+    kind: Literal["authorised", "guess", "suspected", "leak", "control"] | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page:
-    """Sightings of canaries, newest first: ids and verdicts, never addresses."""
+    """Sightings of canaries, newest first: ids, kinds and verdicts, never addresses.
+
+    `kind=guess` lists mail weighed as guessing (recorded, never an alert);
+    `kind=control` mail that reached control canaries.
+    """
     with workspace_of(request).store.read() as conn:
         if alert is not None:
             found = service.alert_sightings(conn, alert)
-            rows = [s for s in found if partner is None or s["partner_id"] == partner]
+            rows = [
+                s
+                for s in found
+                if (partner is None or s["partner_id"] == partner)
+                and (kind is None or s["kind"] == kind)
+            ]
             return page(rows, limit, offset, sliced=False)
-        rows = service.list_sightings(conn, partner_id=partner, limit=limit + 1, offset=offset)
+        rows = service.list_sightings(
+            conn, partner_id=partner, kind=kind, limit=limit + 1, offset=offset
+        )
     return page(rows, limit, offset, sliced=True)

@@ -54,6 +54,20 @@ def alerts_page(request: Request) -> Response:
     return render(request, "alerts.html", who, page="alerts", alerts=recent_alerts(ws))
 
 
+@router.get("/sightings")
+def sightings_page(request: Request, kind: str | None = None) -> Response:
+    """Canary mail received, by kind: guessing is recorded here, never as an alert."""
+    who = signed_in(request, "sightings:read")
+    ws = workspace_of(request)
+    wanted = kind if kind in service.SIGHTING_KINDS else None
+    with ws.store.read() as conn:
+        rows = service.list_sightings(conn, kind=wanted, limit=200)
+    return render(
+        request, "sightings.html", who, page="alerts", sightings=rows, kind=wanted,
+        kinds=service.SIGHTING_KINDS,
+    )  # fmt: skip
+
+
 @router.get("/alerts/stream")
 async def alerts_stream(request: Request, open_only: bool = False) -> Response:
     """Server-sent events: the alert rows again whenever any alert changes."""

@@ -28,6 +28,7 @@ def overview(request: Request) -> Response:
     context: dict[str, Any] = {}
     if who.can("alerts:read"):
         context["alerts"] = recent_alerts(ws, open_only=True)
+        context["guessing"] = readmodel.guessing(ws)
     if who.can("exports:read"):
         context["coverage"] = readmodel.coverage(ws)
         context["exports"] = exports.list_exports(ws)[::-1][:5]
