@@ -496,6 +496,9 @@ def report(
         "leak_sample": facts["leak"],
         "manifests": manifests,
         "innocent_leak_alerts": len(tk["innocent_leaks"]),
+        "innocent_suspected_alerts": sum(
+            1 for a in tk["alerts"] if a["level"] == "suspected" and a["partner"] != leaker
+        ),
         "alert_levels": levels,
         "leak_alert_level": alert["level"] if alert else None,
         "leak_alert_likelihood": alert["likelihood"] if alert else None,
@@ -562,8 +565,10 @@ def _print(r: dict[str, Any], leaker_plan: dict[str, Any]) -> None:
          f"{leak['seed']}): {leak['canaries']} canaries, {leak['unguessable']} unguessable; "
          f"planned leak alert probability {leaker_plan['leak_alert_probability']:.4f}"),
         ("innocent leaks", f"{innocent} `leak` alert(s) naming another partner (target 0: "
-         f"{'met' if innocent == 0 else 'MISSED'})"),
-        ("leak alert", f"{r['leak_alert_level']}, likelihood 10^{r['leak_alert_likelihood']} "
+         f"{'met' if innocent == 0 else 'MISSED'}); {r['innocent_suspected_alerts']} "
+         "`suspected`"),
+        ("leak alert", "none" if r["leak_alert_level"] is None else
+         f"{r['leak_alert_level']}, likelihood 10^{r['leak_alert_likelihood']} "
          f"(10^{r['leak_alert_likelihood_when_raised_to_leak']} when it reached leak), "
          f"{r['leak_alert_messages']:,} messages, {r['leak_alert_canaries']} canaries"),
         ("  latency", f"created_at {r['latency_created_at_s']} s, reached leak "

@@ -42,3 +42,28 @@ def test_stale_until_loaded_and_after_the_bound(intake: Intake, workspace: Works
     assert matcher.stale
     matcher.refresh()  # nothing changed, but the check itself is fresh
     assert not matcher.stale
+
+
+def test_an_exact_match_wins_before_a_plus_tag_is_stripped(
+    intake: Intake, workspace: Workspace
+) -> None:
+    """Lists do hold `+` in local parts, and so may canaries."""
+    from trustkeep.exports import canary_store
+    from trustkeep.vault.context import codec_for
+
+    domain = "nw-members.example"
+    with workspace.store.write() as conn:
+        codec = codec_for(workspace, conn)
+        plain, tagged = canary_store.store(
+            conn,
+            codec,
+            "app",
+            [{"email": f"zoe.quill@{domain}"}, {"email": f"zoe.quill+news@{domain}"}],
+            workspace.clock(),
+        )
+    matcher = CanaryMatcher(workspace)
+    matcher.refresh(force=True)
+    assert [h.canary_id for h in matcher.lookup(f"zoe.quill+news@{domain}")] == [tagged]
+    assert [h.canary_id for h in matcher.lookup(f"Zoe.Quill+spring@{domain}")] == [plain]
+    assert [h.canary_id for h in matcher.lookup(f"zoe.quill@{domain}")] == [plain]
+    assert matcher.confirm(f"zoe.quill+news@{domain}")[0].canary_id == tagged

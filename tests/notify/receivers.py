@@ -37,6 +37,7 @@ SUMMARY: dict[str, Any] = {
     ],
     "auth": [{"spf": "fail", "dkim": "none", "canary": CANARY_ADDRESSES[1]}],
     "reasons": ["sender not authorised for partner esp"],
+    "weighing": {"reasons": ["1 canary no dictionary of 10^7 guesses per domain reaches"]},
 }
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -130,6 +131,8 @@ def alert_row(alert_id: str = "al-1", **values: Any) -> dict[str, Any]:
         "last_seen": T0,
         "message_count": 3,
         "summary": json.dumps(SUMMARY),
+        "level": "leak",
+        "likelihood": 8.5,
     }
     row.update(values)
     return row

@@ -13,6 +13,7 @@ from notify.receivers import CANARY_IDS, SUMMARY, alert_row, assert_no_privilege
 from trustkeep.notify.payload import (
     alert_payload,
     email_message,
+    headline,
     json_body,
     signature,
     slack_body,
@@ -51,9 +52,20 @@ def test_the_generic_payload_has_the_documented_fields() -> None:
             }
         ],
         "reasons": SUMMARY["reasons"],
+        "level": "leak",
+        "severity": "high",
+        "likelihood": 8.5,
+        "weighing": SUMMARY["weighing"]["reasons"],
         "url": "https://tk.example.com/alerts/al-1",
     }
     assert "url" not in alert_payload(alert_row(), "raised")
+
+
+def test_a_suspected_alert_goes_out_at_a_lower_severity() -> None:
+    payload = alert_payload(alert_row(level="suspected", likelihood=2.1), "raised")
+    assert (payload["level"], payload["severity"]) == ("suspected", "medium")
+    assert headline(payload).startswith("Suspected leak")
+    assert headline(alert_payload(alert_row(), "raised")).startswith("Leak alert")
 
 
 def test_no_canary_id_or_address_in_any_rendering() -> None:

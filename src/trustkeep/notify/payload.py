@@ -81,10 +81,25 @@ def alert_payload(
         "canaries_hit": len(canaries) if isinstance(canaries, list) else 0,
         "senders": _senders(summary.get("senders")),
         "reasons": _strings(summary.get("reasons")),
+        # `suspected` alerts go out at a lower severity than `leak` ones.
+        "level": _level(alert.get("level")),
+        "severity": "high" if _level(alert.get("level")) == "leak" else "medium",
+        "likelihood": _number(alert.get("likelihood")),
+        "weighing": _strings((summary.get("weighing") or {}).get("reasons")),
     }
     if console_url:
         payload["url"] = f"{console_url.rstrip('/')}/alerts/{payload['id']}"
     return payload
+
+
+def _level(value: Any) -> str:
+    return "suspected" if value == "suspected" else "leak"
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return round(float(value), 3)
+    return None
 
 
 def json_body(payload: Mapping[str, Any]) -> bytes:
@@ -98,7 +113,8 @@ def signature(secret: bytes, body: bytes) -> str:
 
 
 def headline(payload: Mapping[str, Any]) -> str:
-    verb = {"raised": "Leak alert", "updated": "Leak alert updated", "resolved": "Alert resolved"}
+    kind = "Suspected leak" if payload.get("level") == "suspected" else "Leak alert"
+    verb = {"raised": kind, "updated": f"{kind} updated", "resolved": "Alert resolved"}
     return (
         f"{verb.get(payload['event'], 'Alert')}: partner {payload['partner_id']} — "
         f"{payload['canaries_hit']} canaries hit, {payload['message_count']} messages"
@@ -108,6 +124,7 @@ def headline(payload: Mapping[str, Any]) -> str:
 def _lines(payload: Mapping[str, Any]) -> list[str]:
     lines = [
         f"Alert: {payload['id']} ({payload['status']})",
+        f"Level: {payload.get('level', 'leak')}",
         f"Partner: {payload['partner_id']}",
         f"First seen: {payload['first_seen']}",
         f"Last seen: {payload['last_seen']}",
@@ -123,6 +140,7 @@ def _lines(payload: Mapping[str, Any]) -> list[str]:
             )
         )
     lines += [f"Reason: {reason}" for reason in payload["reasons"]]
+    lines += [f"Evidence: {reason}" for reason in payload.get("weighing", [])]
     return lines
 
 
