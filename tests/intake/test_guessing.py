@@ -86,6 +86,16 @@ def _levels(ws: Workspace) -> dict[str, str]:
     return {a["partner_id"]: a["level"] for a in alerts(ws)}
 
 
+def _mailed(
+    intake: Intake, ws: Workspace, targets: list[str], sender: str = "win@mega-deals.example"
+) -> dict[str, str]:
+    """Serve, mail `targets` from the spammer's IP, wait until processed: alert levels."""
+    with intake.server(ws) as srv:
+        _mail(srv.server.smtp_port, SPAMMER_IP, sender, targets, "gift card")
+        _drained(ws)
+    return _levels(ws)
+
+
 def test_spray_over_two_partners_guessable_canaries_is_no_leak(
     intake: Intake, workspace: Workspace
 ) -> None:
@@ -136,10 +146,7 @@ def test_a_leak_of_guessable_canaries_only_is_suspected_never_leak(
     intake: Intake, workspace: Workspace
 ) -> None:
     weak = intake.guessable("app")[:6]
-    with intake.server(workspace) as srv:
-        _mail(srv.server.smtp_port, SPAMMER_IP, "win@mega-deals.example", weak, "gift card")
-        _drained(workspace)
-    levels = _levels(workspace)
+    levels = _mailed(intake, workspace, weak, "win@mega-deals.example")
     assert levels.get("app") == "suspected"
     assert "leak" not in levels.values()
 
@@ -149,10 +156,10 @@ def test_a_broker_mailing_two_partners_samples_gets_two_leaks(
 ) -> None:
     merged = _leak_sample(intake, "app") + _leak_sample(intake, "esp", seed=8)
     random.Random(2).shuffle(merged)
-    with intake.server(workspace) as srv:
-        _mail(srv.server.smtp_port, SPAMMER_IP, "list@broker.example", merged, "new leads")
-        _drained(workspace)
-    assert _levels(workspace) == {"app": "leak", "esp": "leak"}
+    assert _mailed(intake, workspace, merged, "list@broker.example") == {
+        "app": "leak",
+        "esp": "leak",
+    }
 
 
 def test_a_leak_diluted_with_random_and_dictionary_recipients_stays_a_leak(
@@ -166,10 +173,7 @@ def test_a_leak_diluted_with_random_and_dictionary_recipients_stays_a_leak(
     noise += _dictionary(500)  # 1,000 addresses over the two domains
     targets = _leak_sample(intake, "app") + noise
     rng.shuffle(targets)
-    with intake.server(workspace) as srv:
-        _mail(srv.server.smtp_port, SPAMMER_IP, "win@mega-deals.example", targets, "gift card")
-        _drained(workspace)
-    assert _levels(workspace).get("app") == "leak"
+    assert _mailed(intake, workspace, targets, "win@mega-deals.example").get("app") == "leak"
 
 
 def test_a_leak_from_100_rotating_ips_is_one_campaign_and_one_leak(
@@ -237,10 +241,7 @@ def test_a_thief_adding_guessable_controls_cannot_buy_innocence(
     assert controls
     targets = _leak_sample(intake, "app") + controls + _dictionary(200)
     random.Random(4).shuffle(targets)
-    with intake.server(workspace) as srv:
-        _mail(srv.server.smtp_port, SPAMMER_IP, "win@mega-deals.example", targets, "gift card")
-        _drained(workspace)
-    assert _levels(workspace).get("app") == "leak"
+    assert _mailed(intake, workspace, targets, "win@mega-deals.example").get("app") == "leak"
 
 
 def test_a_sender_who_also_hits_controls_as_deep_is_not_convicted(
@@ -253,7 +254,4 @@ def test_a_sender_who_also_hits_controls_as_deep_is_not_convicted(
     shallower = [a for a in intake.unguessable("app") if _depth(a) <= deepest]
     assert shallower
     targets = shallower[:2] + deep_controls
-    with intake.server(workspace) as srv:
-        _mail(srv.server.smtp_port, SPAMMER_IP, "a@better-dictionary.example", targets, "hi")
-        _drained(workspace)
-    assert _levels(workspace).get("app") != "leak"
+    assert _mailed(intake, workspace, targets, "a@better-dictionary.example").get("app") != "leak"
