@@ -169,3 +169,12 @@ def test_calibration_a_thousand_sprays_convict_nobody() -> None:
         leaks += sum(v.outcome is Outcome.LEAK for v in verdicts)
     assert touched > 100  # most sprays reach some canary: the test has teeth
     assert leaks == 0
+
+
+def test_a_small_spray_with_misses_is_guessing_even_without_background() -> None:
+    """50 guesses, 48 unknown: misses at a canary domain are the mark of guessing."""
+    hits = (fact(0, 1.2e5), fact(1, 4e6))
+    (verdict,) = weigh(CampaignView(hits, {"d": 48}), {"d": Background(controls=20)}, T)
+    assert verdict.outcome is Outcome.GUESS
+    (without,) = weigh(CampaignView(hits), {"d": Background(controls=20)}, T)
+    assert without.outcome is Outcome.SUSPECTED  # the same hits, no misses: worth a look

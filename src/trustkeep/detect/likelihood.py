@@ -12,11 +12,13 @@ mailing the partner's copy reaches its canaries whatever their guessability, so
 sample would miss, which only speak for the partner).
 
 * A guessable canary (`g <= budget`) was reached by guessing with probability
-  `min(1, max(r_d, E_d / g))`: `E_d` is the guessing effort seen at its domain
-  `d` (rejected recipients there in the window, the campaign's own misses, and
-  when the campaign hit control canaries, the depth of the deepest one; never
-  less than `floor_effort`, for probing we did not see), and `r_d` is the share
-  of the domain's control canaries hit in the window (add-one-half smoothed).
+  `min(1, max(r_d, m_d, E_d / g))`: `E_d` is the guessing effort seen at its
+  domain `d` (rejected recipients there in the window, the campaign's own
+  misses, and when the campaign hit control canaries, the depth of the deepest
+  one; never less than `floor_effort`, for probing we did not see), `r_d` is
+  the share of the domain's control canaries hit in the window (add-one-half
+  smoothed), and `m_d` the share of the campaign's recipients at `d` that did
+  not exist (a leaked list holds no unknown addresses at a canary domain).
 * An unguessable canary (`g > budget`) is out of reach of the model's
   dictionary; it is allowed a residual `p0 = model_error * budget / g` for a
   dictionary better than the model. Misses and control hits do not discount
@@ -138,6 +140,22 @@ def hit_weight(
     return -math.log10(p0)
 
 
+def _miss_rates(campaign: CampaignView) -> dict[str, float]:
+    """Per domain, the share of the campaign's recipients there that did not exist.
+
+    A leaked list holds no unknown addresses at the canary domains (only canaries, and
+    now and then a retired one): misses there are the mark of guessing.
+    """
+    hits: dict[str, int] = {}
+    for fact in campaign.hits:
+        hits[fact.domain] = hits.get(fact.domain, 0) + 1
+    return {
+        domain: misses / (misses + hits.get(domain, 0))
+        for domain, misses in campaign.misses.items()
+        if misses > 0
+    }
+
+
 def _depths(hits: Iterable[CanaryFact]) -> dict[str, float]:
     """The deepest control canary the campaign hit, per domain and overall ("")."""
     depth: dict[str, float] = {}
@@ -159,6 +177,7 @@ def weigh(
         if fact.kind == LIVE:
             by_partner.setdefault(fact.partner_id, []).append(fact)
     controls_hit = sum(1 for f in campaign.hits if f.kind == CONTROL)
+    miss_rate = _miss_rates(campaign)
     results = []
     for partner_id, facts in sorted(by_partner.items()):
         total = unguessable = 0.0
@@ -170,7 +189,7 @@ def weigh(
             weight = hit_weight(
                 fact,
                 _effort(fact.domain, campaign, bg, depth.get(fact.domain, 0.0), t),
-                _control_rate(bg),
+                max(_control_rate(bg), miss_rate.get(fact.domain, 0.0)),
                 discounted,
                 t,
             )
