@@ -255,3 +255,22 @@ def test_a_sender_who_also_hits_controls_as_deep_is_not_convicted(
     assert shallower
     targets = shallower[:2] + deep_controls
     assert _mailed(intake, workspace, targets, "a@better-dictionary.example").get("app") != "leak"
+
+
+def test_a_sender_whose_earlier_guesses_all_failed_is_still_seen_guessing(
+    intake: Intake, workspace: Workspace
+) -> None:
+    """One guess a message: the misses never reach the spool, yet they count."""
+    unknown = [f"{g}@nw-members.example" for g in spray.dictionary(300)]
+    weak = [a for a in intake.guessable("app") if a.endswith("@nw-members.example")][:3]
+    assert weak
+    with intake.server(workspace) as srv, smtp_from(srv.server.smtp_port, SPRAYER_IP) as client:
+        for rcpt in unknown + weak:
+            try:
+                client.sendmail("x@spam.example", [rcpt], b"Subject: hi\r\n\r\nbuy\r\n")
+            except smtplib.SMTPRecipientsRefused:
+                client.rset()
+        _drained(workspace)
+    sightings = [s for s in all_sightings(workspace) if s["partner_id"] == "app"]
+    assert sightings and {s["kind"] for s in sightings} == {"guess"}
+    assert alerts(workspace) == []

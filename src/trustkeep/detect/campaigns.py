@@ -48,25 +48,47 @@ class State:
     """A campaign's running evidence (JSON in `campaigns.state`)."""
 
     hits: dict[str, str] = field(default_factory=dict)  # canary id -> partner id ("" control)
-    misses: dict[str, int] = field(default_factory=dict)  # canary domain -> rejected rcpts
+    misses: dict[str, int] = field(default_factory=dict)  # domain -> rejected rcpts, summed
+    senders: dict[str, int] = field(default_factory=dict)  # domain -> a sender's recent, max
 
     @classmethod
     def load(cls, text: str) -> State:
         doc = json.loads(text or "{}")
-        return cls(dict(doc.get("hits", {})), {k: int(v) for k, v in doc.get("misses", {}).items()})
+        return cls(
+            dict(doc.get("hits", {})),
+            {k: int(v) for k, v in doc.get("misses", {}).items()},
+            {k: int(v) for k, v in doc.get("senders", {}).items()},
+        )
 
     def dump(self) -> str:
-        return json.dumps({"hits": self.hits, "misses": self.misses}, separators=(",", ":"))
+        doc = {"hits": self.hits, "misses": self.misses, "senders": self.senders}
+        return json.dumps(doc, separators=(",", ":"))
 
-    def add(self, hits: Mapping[str, str], misses: Mapping[str, int]) -> list[str]:
-        """Add one message's hits and misses; returns the canary ids new to the campaign."""
+    def add(
+        self,
+        hits: Mapping[str, str],
+        misses: Mapping[str, int],
+        sender_misses: Mapping[str, int] | None = None,
+    ) -> list[str]:
+        """Add one message's hits and misses; returns the canary ids new to the campaign.
+
+        A message's own misses add up over the campaign; its sender's recent misses
+        (which earlier messages already carried) count once, at their highest.
+        """
         new = [c for c in hits if c not in self.hits]
         for canary_id in new:
             if len(self.hits) < MAX_HITS:
                 self.hits[canary_id] = hits[canary_id]
         for domain, count in misses.items():
             self.misses[domain] = self.misses.get(domain, 0) + int(count)
+        for domain, count in (sender_misses or {}).items():
+            self.senders[domain] = max(self.senders.get(domain, 0), int(count))
         return new
+
+    def tried(self) -> dict[str, int]:
+        """Unknown addresses the campaign tried, per domain: the larger of both counts."""
+        domains = set(self.misses) | set(self.senders)
+        return {d: max(self.misses.get(d, 0), self.senders.get(d, 0)) for d in domains}
 
 
 class Campaigns:

@@ -40,6 +40,7 @@ class Observed:
     live: Mapping[str, str]  # canary id -> partner id, unauthorised hits only
     controls: Sequence[str] = ()  # control canary ids
     misses: Mapping[str, int] = field(default_factory=dict)
+    sender_misses: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,13 @@ class Assessor:
                 )
                 campaign_of[item.message_id] = campaign_id
                 hits = {**dict(item.live), **{c: "" for c in item.controls}}
-                for canary_id in state.add(hits, item.misses):
+                for canary_id in state.add(hits, item.misses, item.sender_misses):
                     fact = facts.get(canary_id)
                     if fact is not None and fact.kind == CONTROL:
                         name = counters.day_counter(counters.CONTROL_HITS, fact.domain, now)
                         new_controls[name] += 1
                 known = tuple(facts[c] for c in state.hits if c in facts)
-                views.append((item, CampaignView(known, dict(state.misses))))
+                views.append((item, CampaignView(known, state.tried())))
             self.campaigns.save(conn)
         except BaseException:
             self.campaigns.discard()

@@ -28,6 +28,9 @@ class Inbound:
     # Recipients the listener rejected (550, unknown local part) in the same transaction,
     # per canary domain: the sender's misses, which speak for guessing.
     misses: dict[str, int] = field(default_factory=dict)
+    # The same sender's (peer IP or envelope sender) misses in the last hour, this one's
+    # included: a spray message whose every recipient was unknown is never spooled.
+    sender_misses: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,7 @@ class Processor:
             live=live,
             controls=[h.canary_id for h in entry.hits if h.kind == "control"],
             misses=message.misses,
+            sender_misses=message.sender_misses,
         )
 
     def _prepare(self, item: Spooled) -> Prepared:

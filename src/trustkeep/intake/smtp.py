@@ -24,6 +24,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from trustkeep.intake.matcher import CanaryHit, split
 from trustkeep.intake.message import Inbound
+from trustkeep.intake.misses import RecentMisses
 from trustkeep.intake.pipeline import Pipeline
 
 # aiosmtpd logs every command line, recipients included, at INFO (and some at WARNING):
@@ -57,6 +58,7 @@ class Handler:
         self._misses: weakref.WeakKeyDictionary[Envelope, Counter[str]] = (
             weakref.WeakKeyDictionary()
         )
+        self.recent = RecentMisses()
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -89,6 +91,7 @@ class Handler:
             return NOT_LOADED
         domain = split(address)[1]
         self._misses.setdefault(envelope, Counter())[domain] += 1
+        self.recent.add(self.recent.senders(_peer(session), envelope.mail_from or ""), domain)
         self.pipeline.rejected(domain, self.clock())
         return NO_MAILBOX
 
@@ -101,7 +104,8 @@ class Handler:
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
-        peer = session.peer[0] if isinstance(session.peer, tuple) else None
+        peer = _peer(session)
+        sender_misses = self.recent.of(self.recent.senders(peer, envelope.mail_from or ""))
         message = Inbound(
             channel="smtp",
             received_at=self.clock(),
@@ -111,6 +115,7 @@ class Handler:
             peer_ip=peer,
             helo=session.host_name,
             misses=dict(self._misses.pop(envelope, Counter())),
+            sender_misses=sender_misses,
         )
         hits = tuple(dict.fromkeys(self._hits.pop(envelope, [])))
         try:
@@ -120,6 +125,10 @@ class Handler:
         if accepted.reason == "spool_full":
             return BUSY
         return ACCEPTED
+
+
+def _peer(session: Session) -> str | None:
+    return session.peer[0] if isinstance(session.peer, tuple) else None
 
 
 def smtp_factory(

@@ -56,6 +56,7 @@ def _encode(message: Inbound, hits: tuple[CanaryHit, ...]) -> bytes:
         "provider_auth": message.provider_auth,
         "hits": [[h.canary_id, h.partner_id, h.kind] for h in hits],
         "misses": message.misses,
+        "sender_misses": message.sender_misses,
         "raw": b64encode(message.raw).decode(),
     }
     return json.dumps(doc, separators=(",", ":")).encode()
@@ -73,6 +74,7 @@ def _decode(spool_id: int, data: bytes) -> Spooled:
         helo=doc["helo"],
         provider_auth=dict(doc["provider_auth"]),
         misses={str(d): int(n) for d, n in doc.get("misses", {}).items()},
+        sender_misses={str(d): int(n) for d, n in doc.get("sender_misses", {}).items()},
     )
     hits = tuple(CanaryHit(*hit) for hit in doc["hits"])
     return Spooled(spool_id, message, hits)
