@@ -3,19 +3,28 @@
 An event names an actor, an action, a target by id (never PII), a time and a
 purpose. Its canonical JSON is an RFC 6962 leaf; `seq` is part of the leaf,
 so moving a row to another position changes the tree.
+
+Version 2 events (`"v": 2` in the canonical form) also carry a MAC: HMAC-SHA256
+under an audit sub-key of the keyring over the previous event's MAC (or, before
+the first version 2 event, its leaf hash) and this event's canonical form. A
+leaf hash anyone can compute; the MAC only the keyring's holder. So a row
+inserted or rewritten with database access alone is caught before it is
+signed into a checkpoint (`audit.chain`), whatever leaf hash it claims.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 
 from trustkeep.audit.merkle import leaf_hash
 from trustkeep.clock import Clock, isoformat
+from trustkeep.crypto.keyset import Keyring
 from trustkeep.errors import InvalidInput
 from trustkeep.store import Store
 from trustkeep.store.tables import audit_events
@@ -33,10 +42,12 @@ class Event:
     target_id: str | None
     purpose: str | None
     details: Mapping[str, Any]
+    version: int = 1
+    mac: bytes | None = None
 
     def canonical(self) -> bytes:
         """The exact bytes hashed into the log (frozen by tests/vectors/audit.json)."""
-        doc = {"v": 1, **self.as_dict()}
+        doc = {"v": self.version, **self.as_dict()}
         return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
     def leaf_hash(self) -> bytes:
@@ -44,6 +55,7 @@ class Event:
 
     @classmethod
     def from_row(cls, row: Any) -> Event:
+        mac = getattr(row, "mac", None)
         return cls(
             seq=row.seq,
             at=row.at,
@@ -53,7 +65,13 @@ class Event:
             target_id=row.target_id,
             purpose=row.purpose,
             details=json.loads(row.details),
+            version=1 if mac is None else 2,
+            mac=None if mac is None else bytes(mac),
         )
+
+    def chain_link(self) -> bytes:
+        """What the next event's MAC is chained to: this MAC, or the leaf hash of a v1 event."""
+        return self.mac if self.mac is not None else self.leaf_hash()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,13 +86,34 @@ class Event:
         }
 
 
+GENESIS = bytes(32)  # what the first event is chained to
+CHAIN = "event-chain"
+
+
+def event_mac(keyring: Keyring, previous: bytes, canonical: bytes) -> bytes:
+    mac = keyring.audit_mac(CHAIN)
+    mac.update(previous)
+    mac.update(canonical)
+    return mac.finalize()
+
+
+def check_mac(keyring: Keyring, previous: bytes, event: Event) -> bool:
+    """Whether a version 2 event's MAC is the one the keyring makes (constant time)."""
+    if event.mac is None:
+        return False
+    return hmac.compare_digest(event_mac(keyring, previous, event.canonical()), event.mac)
+
+
 class AuditLog:
     """Appends events inside the caller's transaction; checkpoints after commit."""
 
-    def __init__(self, store: Store, clock: Clock, on_commit: Any = None) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, on_commit: Any = None, keyring: Keyring | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
         self._on_commit = on_commit
+        self.keyring = keyring
 
     def record(
         self,
@@ -91,9 +130,11 @@ class AuditLog:
         if purpose is not None and "\x00" in purpose:
             raise InvalidInput("a purpose cannot contain a NUL character")
         self.store.lock_for_append(conn, LOG_LOCK)
-        last = conn.execute(select(func.max(audit_events.c.seq))).scalar()
+        previous = conn.execute(
+            select(audit_events).order_by(audit_events.c.seq.desc()).limit(1)
+        ).first()
         event = Event(
-            seq=(last or 0) + 1,
+            seq=(previous.seq if previous is not None else 0) + 1,
             at=isoformat(self.clock()),
             actor=actor,
             action=action,
@@ -101,7 +142,13 @@ class AuditLog:
             target_id=target_id,
             purpose=purpose,
             details=dict(details or {}),
+            version=2 if self.keyring is not None else 1,
         )
+        mac = None
+        if self.keyring is not None:
+            link = Event.from_row(previous).chain_link() if previous is not None else GENESIS
+            mac = event_mac(self.keyring, link, event.canonical())
+            event = replace(event, mac=mac)
         conn.execute(
             insert(audit_events).values(
                 seq=event.seq,
@@ -113,6 +160,7 @@ class AuditLog:
                 purpose=event.purpose,
                 details=json.dumps(event.details, sort_keys=True),
                 leaf_hash=event.leaf_hash(),
+                mac=mac,
             )
         )
         if self._on_commit is not None:

@@ -1,13 +1,15 @@
-"""`trustkeep audit verify` and `trustkeep audit log`."""
+"""`trustkeep audit verify|log|publish|proof|consistency`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from trustkeep.audit.verify import verify_log
+from trustkeep.audit import proofs
+from trustkeep.audit.verify import GRACE_SECONDS, verify_log
 from trustkeep.cli.common import HomeOpt, JsonOpt, KeyringOpt, emit, err, out, workspace
 from trustkeep.errors import EXIT_FINDINGS
 
@@ -15,10 +17,24 @@ audit = typer.Typer(no_args_is_help=True)
 
 
 @audit.command("verify")
-def verify(home: HomeOpt = None, keyring: KeyringOpt = None, json_out: JsonOpt = False) -> None:
-    """Recompute the Merkle tree and check it against the signed checkpoints (exit 1 if not)."""
+def verify(
+    grace: Annotated[
+        float,
+        typer.Option(help="Seconds an event may wait for its checkpoint before it is a problem."),
+    ] = GRACE_SECONDS,
+    against: Annotated[
+        Path | None,
+        typer.Option(help="A folder of published checkpoints (signed notes) to check against."),
+    ] = None,
+    home: HomeOpt = None,
+    keyring: KeyringOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Recompute the tree, check MACs, checkpoints and the state file (exit 1 if not)."""
     with workspace(home, keyring) as ws:
-        report = verify_log(ws.store, ws.keyring, ws.checkpointer)
+        report = verify_log(ws.store, ws.keyring, ws.checkpointer, now=ws.clock(), grace=grace)
+        if against is not None:
+            report.problems.extend(proofs.check_against(ws, against))
 
     def human() -> None:
         if report.ok:
@@ -61,3 +77,43 @@ def log(
         out.print(table)
 
     emit({"events": rows}, json_out, human)
+
+
+@audit.command("publish")
+def publish(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the signed notes.")],
+    home: HomeOpt = None,
+    keyring: KeyringOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write the newest checkpoint as a C2SP signed note, for copies kept elsewhere."""
+    with workspace(home, keyring) as ws:
+        done = proofs.publish(ws, out_dir)
+    emit(done, json_out, lambda: out.print(f"Published the checkpoint of size {done['size']}."))
+
+
+@audit.command("proof")
+def proof(
+    seq: Annotated[int, typer.Argument(help="The event's number (seq).")],
+    home: HomeOpt = None,
+    keyring: KeyringOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The inclusion proof of one event in the newest signed tree."""
+    with workspace(home, keyring) as ws:
+        found = proofs.inclusion(ws, seq)
+    emit(found, json_out, lambda: out.print_json(data=found))
+
+
+@audit.command("consistency")
+def consistency(
+    old: Annotated[int, typer.Argument(help="The older tree size.")],
+    new: Annotated[int, typer.Argument(help="The newer tree size.")],
+    home: HomeOpt = None,
+    keyring: KeyringOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The consistency proof between two tree sizes (the newer extends the older)."""
+    with workspace(home, keyring) as ws:
+        found = proofs.consistency(ws, old, new)
+    emit(found, json_out, lambda: out.print_json(data=found))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +19,44 @@ from trustkeep.errors import InvalidInput
 
 if TYPE_CHECKING:
     from trustkeep.intake.server import IntakeServer
+
+# SIGTERM/SIGINT to exit, whatever state the processor child is in (systemd and container
+# runtimes then send SIGKILL; the issue's bound is 10 s).
+SHUTDOWN_SECONDS = 8.0
+
+
+class _Deadline:
+    """Once armed, exit the process when disarm() has not been called in time.
+
+    The graceful stop is bounded step by step; this is the backstop for a step that is
+    not (a worker thread stuck in the database keeps asyncio.run() from returning). The
+    processor child is killed first: mail it had not committed stays spooled.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.server: IntakeServer | None = None
+        self._done = threading.Event()
+        self._armed = False
+
+    def arm(self) -> None:
+        if self._armed:
+            return
+        self._armed = True
+        threading.Thread(target=self._run, name="trustkeep-shutdown", daemon=True).start()
+
+    def disarm(self) -> None:
+        self._done.set()
+
+    def _run(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        child = self.server.child if self.server is not None else None
+        if child is not None:
+            child.kill()
+        sys.stderr.write(f"serve: shutdown did not finish in {self.seconds:g}s; exiting\n")
+        sys.stderr.flush()
+        os._exit(1)
 
 
 def register(app: typer.Typer) -> None:
@@ -83,16 +123,27 @@ def serve(
         from trustkeep.intake.zonefile import load_zone
 
         resolver = load_zone(dns_zone)
-    with workspace(home, keyring) as ws:
-        asyncio.run(_run(IntakeServer(ws, options, resolver=resolver), json_out))
+    deadline = _Deadline(SHUTDOWN_SECONDS)
+    try:
+        with workspace(home, keyring) as ws:
+            server = IntakeServer(ws, options, resolver=resolver)
+            deadline.server = server
+            asyncio.run(_run(server, json_out, deadline))
+    finally:
+        deadline.disarm()
 
 
-async def _run(server: IntakeServer, json_out: bool) -> None:
+async def _run(server: IntakeServer, json_out: bool, deadline: _Deadline) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        deadline.arm()  # from the first signal on, the whole shutdown is bounded
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
     await server.start()
     opts = server.options
     domains = sorted(server.matcher.domains)

@@ -116,10 +116,18 @@ def erase(
     keyring: KeyringOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Crypto-shred a subject: its data key, blind indexes and ciphertexts are destroyed."""
+    """Crypto-shred a subject: its data key, blind indexes and ciphertexts are destroyed.
+
+    Exits 3 (`erase_pending`) if the erase committed but old copies are not yet purged
+    from the database files; `serve` and the next command retry the purge.
+    """
     with workspace(home, keyring) as ws:
         vault.erase(ws, subject_id, purpose)
-    emit({"subject_id": subject_id, "erased": True}, json_out, lambda: out.print("Erased."))
+    emit(
+        {"subject_id": subject_id, "erased": True, "purged": True},
+        json_out,
+        lambda: out.print("Erased; old copies purged from the database files."),
+    )
 
 
 @subjects.command("count")

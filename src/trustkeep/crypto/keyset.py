@@ -255,6 +255,20 @@ class Keyring:
     def public_key(self) -> Ed25519PublicKey:
         return Ed25519PrivateKey.from_private_bytes(self._signing.reveal()).public_key()
 
+    def audit_mac(self, purpose: str) -> hmac.HMAC:
+        """A fresh HMAC-SHA256 under an audit sub-key (the event chain, the state file).
+
+        Derived from the signing key, which never rotates: events keep verifying
+        across key rotation, and whoever can sign checkpoints can also MAC events.
+        """
+        key = HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=None,
+            info=f"trustkeep/v1/audit/{purpose}".encode(),
+        ).derive(self._signing.reveal())
+        return hmac.HMAC(key, hashes.SHA256())
+
     # -- backup ------------------------------------------------------------
 
     def backup(self, passphrase: str) -> bytes:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from trustkeep.audit.verify import verify_log
 from trustkeep.clock import utc_now
 from trustkeep.errors import EnvironmentProblem
 from trustkeep.intake.matcher import CanaryMatcher
@@ -29,6 +30,14 @@ from trustkeep.intake.worker import ProcessorProcess
 from trustkeep.workspace import Workspace
 
 log = logging.getLogger("trustkeep.serve")
+# The processor child: how long it may take to open the workspace, how a dead one is
+# restarted (backoff doubling up to a cap; after RESTART_LIMIT starts in a row that did
+# not last STABLE_SECONDS, give up and say so: spooled mail waits, nothing is lost).
+READY_SECONDS = 60.0
+RESTART_LIMIT = 8
+RESTART_FIRST_DELAY = 0.5
+RESTART_MAX_DELAY = 30.0
+STABLE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,8 @@ class ServeOptions:
     refresh_seconds: float = 2.0
     # The canary set older than this (refreshes failing): unknown recipients get 451, not 550.
     stale_seconds: float = 60.0
+    # A full verification of the audit log this often (checkpoints check new events only).
+    audit_verify_seconds: float = 300.0
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -86,10 +97,16 @@ class IntakeServer:
         self.spool = Spool(workspace, options.spool_limit)
         self.pipeline = Pipeline(workspace, self.matcher, self.spool)
         self.processor = Processor(workspace, self.spool, resolver, clock)
+        self._resolver = resolver
         self.child: ProcessorProcess | None = None
+        self.processor_restarts = 0  # children started after the first one died
+        self.processor_failed = False  # it kept dying: gave up restarting it
+        self._child_started = 0.0
+        self._child_failures = 0
         if options.separate_processor and not options.hold:
             self.child = ProcessorProcess(workspace.settings, resolver)
-            self.spool.on_commit = self.child.wake
+            # Whichever child is current (it may be restarted); never blocks the commit.
+            self.spool.on_commit = self._wake_child
         else:
             self.spool.on_commit = self.processor.wake
         if options.hold:
@@ -115,13 +132,20 @@ class IntakeServer:
         )
         self.smtp_port = smtp_sock.getsockname()[1]
         if self.child is not None:
-            self.child.start()
-            await asyncio.to_thread(self.child.wait_ready)
+            child = self.child
+            await asyncio.to_thread(child.start)
+            self._child_started = loop.time()
+            try:
+                await asyncio.to_thread(child.wait_ready, READY_SECONDS)
+            except BaseException:
+                await asyncio.to_thread(child.stop, 0.0)
+                raise
             self._tasks.append(loop.create_task(self._follow_spool()))
         else:
             self.processor.start()
         self._start_deliveries()
         self._tasks.append(loop.create_task(self._housekeeping()))
+        self._tasks.append(loop.create_task(self._audit_watch()))
         if http_sock is not None:
             self.http_port = http_sock.getsockname()[1]
             self._tasks.append(loop.create_task(self._serve_http(http_sock)))
@@ -150,16 +174,104 @@ class IntakeServer:
         self._http.install_signal_handlers = lambda: None
         await self._http.serve(sockets=[sock])
 
+    def _wake_child(self) -> None:
+        child = self.child
+        if child is not None:
+            child.wake()
+
+    def processor_status(self) -> dict[str, Any]:
+        """For health checks: is the spool being processed?"""
+        child = self.child
+        if child is None and not self.processor_failed:
+            return {"mode": "thread", "ok": True}
+        return {
+            "mode": "process",
+            "ok": child is not None and child.alive,
+            "pid": child.pid if child is not None else None,
+            "restarts": self.processor_restarts,
+        }
+
     async def _follow_spool(self) -> None:
-        """With the processor in a child, re-read the spool's depth for back-pressure."""
+        """With the processor in a child: restart it if it dies, and re-read the spool's
+        depth for back-pressure."""
         while not self._stopping.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), 0.1)
+            child = self.child
+            if child is not None and not child.alive and not self._stopping.is_set():
+                await self._restart_child(child)
             if self.spool.depth:
                 try:
                     await asyncio.to_thread(self.spool.resync)
                 except Exception as exc:
                     log.error("spool depth check failed (%s)", type(exc).__name__)
+
+    async def _restart_child(self, dead: ProcessorProcess) -> None:
+        """Start a new child (with backoff) so that spooled mail is processed."""
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._child_started >= STABLE_SECONDS:
+            self._child_failures = 0
+        while not self._stopping.is_set():
+            if self._child_failures >= RESTART_LIMIT:
+                log.error(
+                    "the spool processor failed %d times in a row; not restarting it"
+                    " (mail stays spooled; see its errors, then restart serve)",
+                    self._child_failures,
+                )
+                self.child = None
+                self.processor_failed = True
+                return
+            # The delay also lets a process-group SIGTERM, which stopped the child, reach
+            # our own handler first: then this is a shutdown, not a death.
+            delay = min(RESTART_MAX_DELAY, RESTART_FIRST_DELAY * 2**self._child_failures)
+            self._child_failures += 1
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+            if self._stopping.is_set():
+                return
+            log.error("the spool processor exited (code %s); restarting it", dead.exitcode)
+            child = ProcessorProcess(self.workspace.settings, self._resolver)
+            self.child = child  # from here on, commits wake it and stop() stops it
+            await asyncio.to_thread(child.start)
+            self._child_started = loop.time()
+            if await self._child_ready(child):
+                self.processor_restarts += 1
+                log.warning("the spool processor was restarted")
+                return
+            await asyncio.to_thread(child.stop, 0.0)
+            dead = child
+
+    async def _child_ready(self, child: ProcessorProcess) -> bool:
+        deadline = asyncio.get_running_loop().time() + READY_SECONDS
+        while not self._stopping.is_set() and asyncio.get_running_loop().time() < deadline:
+            if await asyncio.to_thread(child.ready, 0.25):
+                return True
+            if not child.alive:
+                return False
+        return False
+
+    async def _audit_watch(self) -> None:
+        """Now and then, verify the whole audit log (each checkpoint checks only new events)."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.options.audit_verify_seconds)
+            if self._stopping.is_set() or self.workspace.checkpointer.failed is not None:
+                continue
+            try:
+                report = await asyncio.to_thread(
+                    verify_log,
+                    self.workspace.store,
+                    self.workspace.keyring,
+                    self.workspace.checkpointer,
+                    self.clock(),
+                )
+            except Exception as exc:
+                log.error("audit verification failed to run (%s)", type(exc).__name__)
+                continue
+            if not report.ok:
+                await asyncio.to_thread(
+                    self.workspace.checkpointer.fail, "; ".join(report.problems[:3])
+                )
 
     async def _housekeeping(self) -> None:
         """Pick up new canaries (exports made while serving) and save counters."""
@@ -169,6 +281,9 @@ class IntakeServer:
             try:
                 await asyncio.to_thread(self.matcher.refresh)
                 await asyncio.to_thread(self.pipeline.flush_counters)
+                from trustkeep.vault.purge import retry_pending_purges  # finish pending erasures
+
+                await asyncio.to_thread(retry_pending_purges, self.workspace)
             except Exception as exc:
                 log.error("housekeeping failed (%s)", type(exc).__name__)
 

@@ -8,8 +8,10 @@ statement parameters, so a database error never echoes a value.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,6 +22,18 @@ from trustkeep.errors import StoreError
 
 AfterCommit = Callable[[], None]
 WRITE_OPTION = "trustkeep_write"
+PURGE_RETRY_WAIT = 0.1  # seconds between purge attempts (and SQLite's busy wait in one)
+
+# Sessions of this database whose snapshot or running transaction is at least as old as
+# the erasing transaction `:xid`: while one exists, VACUUM keeps the erased row versions.
+_OLD_SNAPSHOTS = text(
+    """
+    SELECT count(*) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid()
+      AND ((backend_xmin IS NOT NULL AND age(backend_xmin) >= age(CAST(:xid AS xid)))
+        OR (backend_xid IS NOT NULL AND age(backend_xid) > age(CAST(:xid AS xid))))
+    """
+)
 
 
 def make_engine(url: str) -> Engine:
@@ -113,18 +127,72 @@ class Store:
         if self.dialect == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
-    def purge_freed_pages(self) -> None:
-        """After a crypto-shred, push SQLite's WAL into the (secure-deleting) main file.
+    def purge_freed_pages(
+        self, tables: Sequence[str] = (), horizon: int | None = None, timeout: float = 2.0
+    ) -> bool:
+        """After a crypto-shred, get the old copies of erased rows off the database's disk.
 
-        With WAL, the previous version of an erased page lives on in the -wal
-        file until a checkpoint; TRUNCATE copies the zeroed pages home and
-        empties the WAL, so erased key material is gone from disk.
+        SQLite: with WAL, the previous version of an erased page lives on in the -wal
+        file (and the main file) until a checkpoint; TRUNCATE copies the zeroed pages
+        home (`secure_delete` zeroed the freed space) and empties the WAL. A reader
+        holding an older snapshot makes the checkpoint stop short (busy, or fewer
+        frames checkpointed than logged): it is retried for up to `timeout` seconds.
+
+        PostgreSQL: `VACUUM (ANALYZE)` of `tables` removes dead row versions, but only
+        those no snapshot can still see: any session whose snapshot or transaction is
+        older than `horizon` (the erasing transaction, `current_transaction_id`) keeps
+        them, so the purge is not done while one exists.
+
+        True once done; False if something still holds the old pages (try again later).
         """
-        if self.dialect == "sqlite":
-            with self.engine.connect() as conn:
-                raw = conn.connection.driver_connection
-                assert raw is not None
-                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            if self.dialect == "sqlite":
+                done = self._checkpoint_sqlite()
+            elif self.dialect == "postgresql":
+                done = self._vacuum_postgresql(tables, horizon)
+            else:
+                return True
+            if done or time.monotonic() >= deadline:
+                return done
+            time.sleep(PURGE_RETRY_WAIT)
+
+    def _checkpoint_sqlite(self) -> bool:
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            # Readers make TRUNCATE call the busy handler: wait briefly, not 30 s.
+            raw.execute(f"PRAGMA busy_timeout={int(PURGE_RETRY_WAIT * 1000)}")
+            try:
+                busy, log, checkpointed = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except sqlite3.OperationalError:  # locked: another connection is checkpointing
+                return False
+            finally:
+                raw.execute("PRAGMA busy_timeout=30000")  # as set on connect
+        # (0, -1, -1) means there is no WAL at all (not a WAL database): nothing to purge.
+        return bool(busy == 0 and log == checkpointed)
+
+    def _vacuum_postgresql(self, tables: Sequence[str], horizon: int | None) -> bool:
+        try:
+            # VACUUM runs outside any transaction. Look for old snapshots first: none now
+            # means none can appear, so the VACUUM that follows may remove the rows;
+            # while one exists, VACUUM could not remove them, so it is not run.
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                if horizon is not None:
+                    xid = str(horizon % 2**32)  # pg_stat_activity shows 32-bit xids
+                    if conn.execute(_OLD_SNAPSHOTS, {"xid": xid}).scalar_one():
+                        return False
+                for table in tables:
+                    conn.execute(text(f'VACUUM (ANALYZE) "{table}"'))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database purge failed ({type(exc).__name__})") from None
+        return True
+
+    def current_transaction_id(self, conn: Connection) -> int | None:
+        """The id of `conn`'s transaction on PostgreSQL (the horizon for a purge), else None."""
+        if self.dialect != "postgresql":
+            return None
+        return int(conn.execute(text("SELECT txid_current()")).scalar_one())
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -93,6 +93,9 @@ audit_events = Table(
     Column("purpose", Text, nullable=True),
     Column("details", Text, nullable=False),
     Column("leaf_hash", LargeBinary, nullable=False),
+    # Version 2 events: HMAC-SHA256 (audit sub-key) over the previous event's MAC and this
+    # event's canonical form. NULL on version 1 events, accepted only below the cutoff.
+    Column("mac", LargeBinary, nullable=True),
 )
 
 # One row per export: its manifest (JSON) is recorded as `pending` before the
@@ -338,3 +341,17 @@ login_failures = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_login_failures_key", login_failures.c.key_hash, login_failures.c.at)
+
+# -- erasure ----------------------------------------------------------------------
+# One row per erased subject whose old page copies may still be on disk (SQLite: a
+# WAL a reader kept from being checkpointed; PostgreSQL: row versions an older
+# snapshot kept VACUUM from removing). Written in the erase's own transaction and
+# deleted once the purge is done; `serve` and the next command retry it. `xid` is
+# the erasing PostgreSQL transaction (NULL on SQLite). No PII: the subject's id only.
+purge_pending = Table(
+    "purge_pending",
+    metadata,
+    Column("subject_id", String(40), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("xid", BigInteger, nullable=True),
+)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from trustkeep.errors import InvalidInput, SubjectErased, SubjectNotFound
-from trustkeep.store.tables import blind_indexes, subjects
+from trustkeep.store.tables import blind_indexes, purge_pending, subjects
 from trustkeep.vault.context import codec_for, find_by_index
+from trustkeep.vault.purge import finish_erase
 from trustkeep.workspace import Workspace
 
 
@@ -70,9 +71,14 @@ def reveal(workspace: Workspace, subject_id: str, purpose: str) -> dict[str, str
 
 
 def erase(workspace: Workspace, subject_id: str, purpose: str | None = None) -> None:
-    """Crypto-shred a subject: destroy its wrapped data key, blind indexes and ciphertexts."""
+    """Crypto-shred a subject: destroy its wrapped data key, blind indexes and ciphertexts.
+
+    The erase commits with a purge-pending marker; then the old copies are purged from
+    the database's files (`trustkeep.vault.purge`). If that cannot finish yet, the erase
+    stays committed, `subjects.erase_pending` is audited and `ErasePending` is raised.
+    """
     with workspace.store.write() as conn:
-        _load(conn, subject_id)
+        row = _load(conn, subject_id)
         conn.execute(delete(blind_indexes).where(blind_indexes.c.subject_id == subject_id))
         conn.execute(
             update(subjects)
@@ -87,6 +93,13 @@ def erase(workspace: Workspace, subject_id: str, purpose: str | None = None) -> 
                 plain=None,
             )
         )
+        conn.execute(
+            insert(purge_pending).values(
+                subject_id=subject_id,
+                created_at=workspace.clock(),
+                xid=workspace.store.current_transaction_id(conn),
+            )
+        )
         workspace.audit.record(
             conn,
             workspace.actor,
@@ -94,8 +107,10 @@ def erase(workspace: Workspace, subject_id: str, purpose: str | None = None) -> 
             target_kind="subject",
             target_id=subject_id,
             purpose=purpose,
+            # The key that wrapped its data key: retiring it covers copies out of reach.
+            details={"kek_id": row.kek_id},
         )
-    workspace.store.purge_freed_pages()
+    finish_erase(workspace, subject_id)
 
 
 def count(workspace: Workspace) -> dict[str, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from trustkeep.intake.message import Intake
@@ -47,8 +48,11 @@ def create_app(
     app.add_middleware(SecurityHeaders, hsts=secure_cookies)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        # Unhealthy once the audit log failed its integrity checks: nothing is signed.
+        if workspace.checkpointer.failed is not None:
+            return JSONResponse({"status": "unhealthy", "reason": "audit integrity"}, 503)
+        return JSONResponse({"status": "ok"})
 
     app.include_router(api_router())
     app.include_router(console_router())

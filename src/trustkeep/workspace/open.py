@@ -169,8 +169,20 @@ def open_workspace(settings: Settings, clock: Clock = utc_now, migrate: bool = F
         raise
     store = Store(engine)
     checkpointer = Checkpointer(settings.home / "audit", workspace_id, keyring, store, clock)
-    audit = AuditLog(store, clock, on_commit=checkpointer.write)
-    return Workspace(settings, workspace_id, model, store, keyring, audit, checkpointer, clock)
+    audit = AuditLog(store, clock, on_commit=checkpointer.write, keyring=keyring)
+    workspace = Workspace(settings, workspace_id, model, store, keyring, audit, checkpointer, clock)
+    checkpointer.on_failure = lambda reason: _integrity_alert(workspace, reason)
+    checkpointer.mark()
+    from trustkeep.vault.purge import retry_purges_quietly  # here: trustkeep.vault needs us
+
+    retry_purges_quietly(workspace)  # finish erasures whose purge was pending; never raises
+    return workspace
+
+
+def _integrity_alert(workspace: Workspace, reason: str) -> None:
+    from trustkeep.detect.integrity import raise_integrity_alert
+
+    raise_integrity_alert(workspace, reason)
 
 
 def _refuse_keyring_inside(ring_path: Path, home: Path) -> None:

@@ -1,11 +1,13 @@
-"""The audit log and its verification."""
+"""The audit log, its verification, its signed checkpoint and proofs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import PlainTextResponse
 
+from trustkeep.audit import proofs
 from trustkeep.audit.verify import verify_log
 from trustkeep.web.api.paging import Limit, Page
 from trustkeep.web.deps import guarded, workspace_of
@@ -31,4 +33,26 @@ def events(
 def verify(request: Request) -> dict[str, Any]:
     """Recompute the Merkle tree and check the signed checkpoints."""
     ws = workspace_of(request)
-    return verify_log(ws.store, ws.keyring, ws.checkpointer).as_dict()
+    return verify_log(ws.store, ws.keyring, ws.checkpointer, now=ws.clock()).as_dict()
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse, **guarded("audit:read"))
+def checkpoint(request: Request) -> PlainTextResponse:
+    """The newest signed checkpoint as a C2SP signed note (tlog-checkpoint format)."""
+    return PlainTextResponse(proofs.checkpoint_note(workspace_of(request)))
+
+
+@router.get("/proof/{seq}", **guarded("audit:read"))
+def proof(request: Request, seq: int = Path(ge=1, le=2**62)) -> dict[str, Any]:
+    """The inclusion proof of one event in the newest signed tree."""
+    return proofs.inclusion(workspace_of(request), seq)
+
+
+@router.get("/consistency", **guarded("audit:read"))
+def consistency(
+    request: Request,
+    old: int = Query(ge=0, le=2**62),
+    new: int = Query(ge=0, le=2**62),
+) -> dict[str, Any]:
+    """The consistency proof between two tree sizes."""
+    return proofs.consistency(workspace_of(request), old, new)
