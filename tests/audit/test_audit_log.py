@@ -7,19 +7,8 @@ import json
 import pytest
 from sqlalchemy import delete, select, update
 
-from support import Env, write_sample
+from support import Env
 from trustkeep.store.tables import audit_events
-
-
-@pytest.fixture
-def busy(ws_env: Env) -> Env:
-    ws_env.cli("import", str(write_sample(ws_env.root / "c.csv")), "--batch-size", "2")
-    [subject] = ws_env.cli(
-        "subjects", "lookup", "--email", "ada.lovelace@example.com", "--json"
-    ).json["subject_ids"]
-    ws_env.cli("subjects", "reveal", subject, "--purpose", "audit test")
-    ws_env.cli("keys", "rotate")
-    return ws_env
 
 
 def _tamper(env: Env, change: object) -> None:

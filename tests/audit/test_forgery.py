@@ -13,20 +13,9 @@ import shutil
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
-from support import Env, write_sample
+from support import Env
 from trustkeep.audit.events import Event
 from trustkeep.store.tables import audit_events
-
-
-@pytest.fixture
-def busy(ws_env: Env) -> Env:
-    ws_env.cli("import", str(write_sample(ws_env.root / "c.csv")), "--batch-size", "2")
-    [subject] = ws_env.cli(
-        "subjects", "lookup", "--email", "ada.lovelace@example.com", "--json"
-    ).json["subject_ids"]
-    for n in range(3):
-        ws_env.cli("subjects", "reveal", subject, "--purpose", f"audit test {n}")
-    return ws_env
 
 
 def _newest(env: Env) -> int:
