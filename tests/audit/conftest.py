@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from notify.conftest import receiver  # noqa: F401  (a real HTTP receiver, for publish --url)
 from support import Env, write_sample
 
 

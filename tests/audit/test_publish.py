@@ -13,6 +13,7 @@ import json
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import update
 
+from notify.receivers import Receiver
 from support import Env
 from trustkeep.audit.merkle import leaf_hash, node_hash
 from trustkeep.store.tables import audit_events
@@ -127,3 +128,22 @@ def test_a_forged_note_is_refused(busy: Env) -> None:
     result = busy.cli("audit", "verify", "--against", str(folder), "--json")
     assert result.code == 1
     assert any("signature" in p for p in result.json["problems"])
+
+
+def test_publish_to_a_witness_url(busy: Env, receiver: Receiver) -> None:
+    refused = busy.cli("audit", "publish", "--url", receiver.url, "--json")
+    assert refused.code == 3  # loopback: refused unless allowed
+    assert receiver.requests == []
+    done = busy.cli("audit", "publish", "--url", receiver.url, "--allow-private", "--json")
+    assert done.code == 0, done.err
+    (request,) = receiver.requests
+    assert request.headers["Content-Type"].startswith("text/plain")
+    ws = busy.open()
+    try:
+        public, name = ws.keyring.public_key(), f"trustkeep/audit/{ws.keyring.workspace_id}"
+    finally:
+        ws.close()
+    from trustkeep.audit import note
+
+    vkey = note.verifier_key(name, public)
+    assert parse_signed_note(request.body.decode(), vkey)[1] == done.json["size"]

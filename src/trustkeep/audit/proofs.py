@@ -59,6 +59,22 @@ def publish(ws: Workspace, folder: Path) -> dict[str, Any]:
     return {"size": size, "folder": str(folder), "note": text}
 
 
+def publish_url(ws: Workspace, url: str, allow_private: bool = False) -> dict[str, Any]:
+    """POST the newest checkpoint's signed note to a witness or partner (checked for SSRF)."""
+    from trustkeep.notify.errors import DeliveryFailed
+    from trustkeep.notify.ssrf import check_url, post
+
+    text = checkpoint_note(ws)
+    size = int(text.split("\n")[1])
+    target = check_url(url, allow_private=allow_private)
+    answer = post(target, text.encode(), {}, timeout=10.0, content_type="text/plain; charset=utf-8")
+    if not 200 <= answer.status < 300:
+        raise DeliveryFailed(f"the checkpoint was refused (HTTP {answer.status})", retry=False)
+    with ws.store.write() as conn:
+        ws.audit.record(conn, ws.actor, "audit.publish", details={"size": size, "to": "url"})
+    return {"size": size, "status": answer.status, "note": text}
+
+
 def inclusion(ws: Workspace, seq: int) -> dict[str, Any]:
     """The proof that event `seq` is in the newest signed tree."""
     size = _verified_size(ws)

@@ -11,7 +11,7 @@ from rich.table import Table
 from trustkeep.audit import proofs
 from trustkeep.audit.verify import GRACE_SECONDS, verify_log
 from trustkeep.cli.common import HomeOpt, JsonOpt, KeyringOpt, emit, err, out, workspace
-from trustkeep.errors import EXIT_FINDINGS
+from trustkeep.errors import EXIT_FINDINGS, InvalidInput
 
 audit = typer.Typer(no_args_is_help=True)
 
@@ -81,14 +81,26 @@ def log(
 
 @audit.command("publish")
 def publish(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the signed notes.")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the signed notes.")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="POST the signed note here (a witness or a partner).")
+    ] = None,
+    allow_private: Annotated[
+        bool, typer.Option(help="Allow a loopback or private --url address.")
+    ] = False,
     home: HomeOpt = None,
     keyring: KeyringOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Write the newest checkpoint as a C2SP signed note, for copies kept elsewhere."""
+    """Publish the newest checkpoint as a C2SP signed note, for copies kept elsewhere."""
+    if out_dir is None and url is None:
+        raise InvalidInput("give --out DIR, --url URL, or both")
     with workspace(home, keyring) as ws:
-        done = proofs.publish(ws, out_dir)
+        done = proofs.publish(ws, out_dir) if out_dir is not None else {}
+        if url is not None:
+            done = {**proofs.publish_url(ws, url, allow_private), **done}
     emit(done, json_out, lambda: out.print(f"Published the checkpoint of size {done['size']}."))
 
 

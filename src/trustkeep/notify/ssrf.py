@@ -153,7 +153,14 @@ class Response:
     body: bytes
 
 
-def post(target: Target, body: bytes, headers: Mapping[str, str], *, timeout: float) -> Response:
+def post(
+    target: Target,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    timeout: float,
+    content_type: str = "application/json",
+) -> Response:
     """POST `body` to a checked target; no redirects, no proxies, a capped read."""
     deadline = time.monotonic() + timeout
     limits = {
@@ -162,7 +169,7 @@ def post(target: Target, body: bytes, headers: Mapping[str, str], *, timeout: fl
         "write": timeout,
         "pool": timeout,
     }
-    request_headers = [("Content-Type", "application/json"), ("User-Agent", "trustkeep")]
+    request_headers = [("Content-Type", content_type), ("User-Agent", "trustkeep")]
     request_headers += list(headers.items())
     try:
         with (
