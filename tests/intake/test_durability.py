@@ -100,14 +100,21 @@ def test_flood_with_small_spool_backpressure_never_loss(
 
 
 def _start_serve(
-    env: dict[str, str], hold: bool, zone: Path
+    env: dict[str, str], hold: bool, zone: Path, new_session: bool = False
 ) -> tuple[subprocess.Popen[str], int, int | None]:
+    """`serve` in a subprocess; with `new_session` it leads a process group of its own
+    (the test can then signal the group, as systemd does, without signalling pytest)."""
     args = [sys.executable, "-m", "trustkeep", "serve", "--smtp", "127.0.0.1:0",
             "--http", "127.0.0.1:0", "--dns-zone", str(zone), "--json"]  # fmt: skip
     if hold:
         args.append("--hold")
     proc = subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        args,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=new_session,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()

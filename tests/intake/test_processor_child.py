@@ -15,12 +15,9 @@ import smtplib
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
-from intake import test_durability
 from intake.test_durability import _running, _start_serve
 from intake_support import (
     SPAMMER_IP,
@@ -35,17 +32,6 @@ from trustkeep.store.tables import messages
 from trustkeep.workspace import Workspace
 
 CLIENTS = 4
-
-
-class _OwnSession:
-    """`subprocess` as `_start_serve` sees it, but serve leads a process group of its own:
-    the test can then signal the group, as systemd does, without signalling pytest."""
-
-    PIPE = subprocess.PIPE
-
-    @staticmethod
-    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen[str]:
-        return subprocess.Popen(*args, start_new_session=True, **kwargs)
 
 
 class Flood:
@@ -168,12 +154,11 @@ def _finish(proc: subprocess.Popen[str], group: bool = False) -> None:
 
 
 def test_sigterm_to_the_process_group_mid_flood_exits_and_loses_no_250(
-    intake: Intake, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+    intake: Intake, workspace: Workspace
 ) -> None:
     zone = _zone(intake)
     env = dict(os.environ)
-    monkeypatch.setattr(test_durability, "subprocess", _OwnSession)
-    proc, port, child = _start_serve(env, hold=False, zone=zone)
+    proc, port, child = _start_serve(env, hold=False, zone=zone, new_session=True)
     assert child is not None
     try:
         with Flood(port, intake.canaries("app")) as flood:
@@ -190,7 +175,7 @@ def test_sigterm_to_the_process_group_mid_flood_exits_and_loses_no_250(
 
     # After a restart, every message that got a 250 is processed, exactly once. A message
     # committed as the listener went down may have lost its 250 on the way: at least.
-    proc, _, _ = _start_serve(dict(os.environ), hold=False, zone=zone)
+    proc, _, _ = _start_serve(dict(os.environ), hold=False, zone=zone, new_session=True)
     try:
         wait_for(lambda: spool_count(workspace) == 0 and messages_count(workspace) >= accepted, 60)
     finally:
@@ -228,11 +213,10 @@ def test_child_killed_while_the_listener_commits_is_restarted_and_loses_nothing(
 
 
 def test_sigterm_with_the_child_stuck_exits_and_its_mail_is_processed_after_restart(
-    intake: Intake, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+    intake: Intake, workspace: Workspace
 ) -> None:
     zone = _zone(intake)
-    monkeypatch.setattr(test_durability, "subprocess", _OwnSession)
-    proc, port, child = _start_serve(dict(os.environ), hold=False, zone=zone)
+    proc, port, child = _start_serve(dict(os.environ), hold=False, zone=zone, new_session=True)
     assert child is not None
     targets = intake.canaries("app")[:20]
     try:
@@ -247,7 +231,7 @@ def test_sigterm_with_the_child_stuck_exits_and_its_mail_is_processed_after_rest
             os.kill(child, signal.SIGCONT)
         _finish(proc, group=True)
     wait_for(lambda: not _running(child), 10)  # serve killed it rather than wait for it
-    proc, _, _ = _start_serve(dict(os.environ), hold=False, zone=zone)
+    proc, _, _ = _start_serve(dict(os.environ), hold=False, zone=zone, new_session=True)
     try:
         wait_for(lambda: spool_count(workspace) == 0 and messages_count(workspace) == 20, 60)
     finally:
