@@ -168,7 +168,7 @@ class IntakeServer:
 
         from trustkeep.web.app import create_app
 
-        app = create_app(self.workspace, intake=self.pipeline)
+        app = create_app(self.workspace, intake=self.pipeline, processor=self.processor_status)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
         self._http = uvicorn.Server(config)
         self._http.install_signal_handlers = lambda: None

@@ -7,7 +7,9 @@ instead, so they sit outside user auth and outside the OpenAPI schema.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -28,9 +30,16 @@ Errors share one shape: `{"error": {"code", "message", "hint"}}`."""
 
 
 def create_app(
-    workspace: Workspace, *, intake: Intake | None = None, secure_cookies: bool = False
+    workspace: Workspace,
+    *,
+    intake: Intake | None = None,
+    secure_cookies: bool = False,
+    processor: Callable[[], Mapping[str, Any]] | None = None,
 ) -> FastAPI:
-    """The ASGI app over one open workspace; `secure_cookies` when served behind TLS."""
+    """The ASGI app over one open workspace; `secure_cookies` when served behind TLS.
+
+    `processor` reports whether the spool is being processed (serve's child), for /healthz.
+    """
     app = FastAPI(
         title="Trustkeep",
         version="1",
@@ -52,6 +61,8 @@ def create_app(
         # Unhealthy once the audit log failed its integrity checks: nothing is signed.
         if workspace.checkpointer.failed is not None:
             return JSONResponse({"status": "unhealthy", "reason": "audit integrity"}, 503)
+        if processor is not None and not processor().get("ok", True):
+            return JSONResponse({"status": "unhealthy", "reason": "spool processor"}, 503)
         return JSONResponse({"status": "ok"})
 
     app.include_router(api_router())
