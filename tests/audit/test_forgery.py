@@ -213,3 +213,38 @@ def test_serve_verifies_the_whole_log_now_and_then(busy: Env) -> None:
         assert "2" in (ws.checkpointer.failed or "")
     finally:
         ws.close()
+
+
+def test_a_workspace_from_before_macs_still_verifies_and_then_chains(busy: Env) -> None:
+    """Upgrade: its v1 events are grandfathered; from the first new event on, MACs."""
+    ws = busy.open()
+    try:
+        state = ws.checkpointer.state_file
+    finally:
+        ws.close()
+    # Make the log look as it did before: no MACs, no state file, no marker.
+    from trustkeep.audit.checkpoint import STATE_MARK
+    from trustkeep.store.tables import meta
+
+    rows = []
+    ws = busy.open()
+    try:
+        with ws.store.read() as conn:
+            rows = conn.execute(select(audit_events).order_by(audit_events.c.seq)).all()
+    finally:
+        ws.close()
+    statements: list[object] = [delete(audit_events), delete(meta).where(meta.c.name == STATE_MARK)]
+    for row in rows:
+        event = Event(**{**Event.from_row(row).__dict__, "version": 1, "mac": None})
+        values = {**row._mapping, "mac": None, "leaf_hash": event.leaf_hash()}
+        statements.append(insert(audit_events).values(**values))
+    _execute(busy, *statements)
+    state.unlink()
+    shutil.rmtree(busy.home / "audit")
+    assert busy.cli("audit", "verify", "--json").json["problems"] == [
+        "the log has events but no checkpoint"
+    ]
+    assert busy.cli("keys", "rotate").code == 0  # the first write after the upgrade
+    result = busy.cli("audit", "verify", "--json", "--grace", "0")
+    assert result.code == 0, result.json
+    assert state.exists()

@@ -161,7 +161,7 @@ class Checkpointer:
         with self.store.read() as conn:
             previous = self._event(conn, start) if start else None
             link = previous.chain_link() if previous is not None else GENESIS
-            mac_from = state.mac_from if state else self.first_mac(conn, start)
+            mac_from = state.mac_from if state else self.first_mac(conn)
             query = select(audit_events).where(audit_events.c.seq > start)
             for row in conn.execute(query.order_by(audit_events.c.seq)):
                 event = Event.from_row(row)
@@ -257,12 +257,16 @@ class Checkpointer:
         return Event.from_row(row)
 
     @staticmethod
-    def first_mac(conn: Any, start: int = 0) -> int:
-        """With no state file yet: v1 events are grandfathered up to the first MAC'd one."""
+    def first_mac(conn: Any) -> int:
+        """With no state file yet: v1 events are grandfathered up to the first MAC'd one
+        (a workspace from before MACs, with none yet: every event it holds)."""
         first_mac = conn.execute(
             select(func.min(audit_events.c.seq)).where(audit_events.c.mac.is_not(None))
         ).scalar()
-        return int(first_mac) if first_mac is not None else start + 1
+        if first_mac is not None:
+            return int(first_mac)
+        newest = conn.execute(select(func.max(audit_events.c.seq))).scalar()
+        return int(newest or 0) + 1
 
     def mark(self) -> None:
         """Note in the database that the state file exists (called at open, never in a hook:
