@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import sys
@@ -56,6 +55,7 @@ import listgen  # noqa: E402
 
 sys.path.insert(0, str(HERE))
 import _attack_lists  # noqa: E402
+from intake_flood import cpu_model  # noqa: E402
 
 TARGET = 0.55
 THIEF_GROUPS = ("base", "extended", "thief")
@@ -170,16 +170,6 @@ def run_style(
     result["meets_target"] = result["without_domain"]["hi"] <= TARGET
     result["seconds"] = time.perf_counter() - started
     return result
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> int:

@@ -61,9 +61,7 @@ import os
 import platform
 import random
 import shutil
-import signal
 import smtplib
-import subprocess
 import sys
 import tempfile
 import threading
@@ -81,10 +79,12 @@ from intake_flood import (  # bench/ is not a package: imported by path
     _start_serve,
     _vmhwm_mb,
     canary_rows,
+    cpu_model,
     export_flow,
     make_workspace,
     send,
     sink,
+    stop_serve,
 )
 
 GUESS_BUDGET = 10_000_000  # trustkeep.canaries.guessability.GUESS_BUDGET, the model's default
@@ -341,14 +341,7 @@ def run_serve(
         result["alert_seen"] = dict(watcher.first_seen)
     finally:
         watcher.stop.set()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        if proc.stdout:
-            proc.stdout.close()
+        stop_serve(proc)
     result["loaded"] = loaded
     result["serve_exit"] = proc.returncode
     result["stderr"] = (tmp / "serve.stderr").read_text(errors="replace")
@@ -435,16 +428,6 @@ def leak_sample(emails: list[str], seed: int) -> list[str]:
 # -- report ---------------------------------------------------------------------------------
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def _since(moment: float | None, start: float | None) -> float | None:
     return None if moment is None or start is None else round(moment - start, 3)
 
@@ -479,7 +462,7 @@ def report(
         "bench": "canary_guessing",
         "date": date.today().isoformat(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"{_cpu_model()}",
+        f"{cpu_model()}",
         "python": platform.python_version(),
         "code": code,
         "database": "SQLite",

@@ -358,6 +358,29 @@ def _start_serve(tmp: Path, zone: Path) -> tuple[subprocess.Popen[str], dict[str
     return proc, ready
 
 
+def stop_serve(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM `serve`, give it a minute, then kill it; close its output."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+    if proc.stdout:
+        proc.stdout.close()
+
+
+def cpu_model() -> str:
+    """The CPU's model name, for the figures' machine line."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def run_trustkeep(
     pool: Any, args: argparse.Namespace, canaries: list[str], tmp: Path, zone: Path
 ) -> dict[str, Any]:
@@ -393,14 +416,7 @@ def run_trustkeep(
         result.update(_latencies(workspace, watcher.seen, result["canary_250"]))
     finally:
         watcher.stop.set()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        if proc.stdout:
-            proc.stdout.close()
+        stop_serve(proc)
     result["serve_exit"] = proc.returncode
     result["counters"] = _counters(workspace)
     workspace.close()
