@@ -198,16 +198,13 @@ class Checkpointer:
             found = audit_state.load(self.state_file, self.keyring)
         except AuditError as exc:
             raise AuditIntegrityError(str(exc)) from None
-        if found is None and self._marked():
+        if found is None and self.marked():
             # Made once for this workspace: a missing file was deleted, not never made.
             raise AuditIntegrityError(f"the audit state file {self.state_file} is missing")
         return found
 
     def marked(self) -> bool:
         """Whether the state file beside the keyring was ever made for this workspace."""
-        return self._marked()
-
-    def _marked(self) -> bool:
         with self.store.read() as conn:
             row = conn.execute(select(meta.c.value).where(meta.c.name == STATE_MARK)).first()
         return row is not None
@@ -240,14 +237,7 @@ class Checkpointer:
                 raise AuditIntegrityError(
                     "the checkpoint is not the one recorded beside the keyring"
                 )
-        elif self._event_count() and last.size:
-            # No state file yet (a workspace from before it existed): start it from here.
-            pass
         return last
-
-    def _event_count(self) -> int:
-        with self.store.read() as conn:
-            return int(conn.execute(select(func.count()).select_from(audit_events)).scalar() or 0)
 
     @staticmethod
     def _event(conn: Any, seq: int) -> Event | None:
@@ -268,16 +258,14 @@ class Checkpointer:
         newest = conn.execute(select(func.max(audit_events.c.seq))).scalar()
         return int(newest or 0) + 1
 
-    def mark(self) -> None:
-        """Note in the database that the state file exists (called at open, never in a hook:
-        the checkpointer runs after a commit, where it must not write to the database)."""
-        if not self.state_file.exists() or self._marked():
-            return
-        with self.store.write() as conn:
-            if conn.execute(select(meta).where(meta.c.name == STATE_MARK)).first() is None:
-                conn.execute(insert(meta).values(name=STATE_MARK, value="1"))
-
     def _save_state(self, checkpoint: Checkpoint, mac_from: int) -> None:
+        if not self.state_file.exists():
+            # The first state file: mark it in the database, so that a deleted file is
+            # told apart from one never made. (Hooks run after the commit has closed its
+            # connection, so writing here is safe.)
+            with self.store.write() as conn:
+                if conn.execute(select(meta).where(meta.c.name == STATE_MARK)).first() is None:
+                    conn.execute(insert(meta).values(name=STATE_MARK, value="1"))
         audit_state.save(
             self.state_file,
             self.keyring,

@@ -9,7 +9,7 @@ under an audit sub-key of the keyring over the previous event's MAC (or, before
 the first version 2 event, its leaf hash) and this event's canonical form. A
 leaf hash anyone can compute; the MAC only the keyring's holder. So a row
 inserted or rewritten with database access alone is caught before it is
-signed into a checkpoint (`audit.chain`), whatever leaf hash it claims.
+signed into a checkpoint, whatever leaf hash it claims.
 """
 
 from __future__ import annotations

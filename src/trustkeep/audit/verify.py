@@ -113,8 +113,8 @@ def verify_log(
                 seen.add("MAC does not verify (inserted, altered or moved)", event.seq)
             link = event.chain_link()
             tree.append(computed)
-            beyond = tree.size > report.checkpoint_size and cutoff is not None
-            if beyond and cutoff is not None and _older(event.at, cutoff):
+            unsigned = tree.size > report.checkpoint_size
+            if unsigned and cutoff is not None and _older(event.at, cutoff):
                 report.stale_unverified += 1
             for checkpoint in expected.get(tree.size, []):
                 if checkpoint.root != tree.root() and not mismatched:

@@ -261,13 +261,18 @@ class Keyring:
         Derived from the signing key, which never rotates: events keep verifying
         across key rotation, and whoever can sign checkpoints can also MAC events.
         """
-        key = HKDF(
-            algorithm=hashes.SHA256(),
-            length=32,
-            salt=None,
-            info=f"trustkeep/v1/audit/{purpose}".encode(),
-        ).derive(self._signing.reveal())
-        return hmac.HMAC(key, hashes.SHA256())
+        # Keyed once per purpose, then copied: every audit event is MAC'd (and checked).
+        cache_key = (-1, f"audit/{purpose}")
+        found = self._macs.get(cache_key)
+        if found is None:
+            key = HKDF(
+                algorithm=hashes.SHA256(),
+                length=32,
+                salt=None,
+                info=f"trustkeep/v1/audit/{purpose}".encode(),
+            ).derive(self._signing.reveal())
+            found = self._macs[cache_key] = hmac.HMAC(key, hashes.SHA256())
+        return found.copy()
 
     # -- backup ------------------------------------------------------------
 

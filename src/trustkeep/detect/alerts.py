@@ -132,7 +132,7 @@ def record_many(
     rows: list[dict[str, Any]] = []
     for index, item in enumerate(judged):
         hit, verdict, kind = item.hit, item.verdict, kinds[index]
-        weight = weighed.get((hit.message_id, hit.partner_id))
+        weight = weighed.get(_key(item))
         alert_id, event = raised[hit.partner_id] if kind in ALERTING else (None, None)
         sighting_id = new_id("sig")
         doc = {**verdict.as_dict(), "auth": hit.auth}
@@ -150,7 +150,7 @@ def record_many(
                 "verdict": json.dumps(doc),
                 "alert_id": alert_id,
                 "kind": kind,
-                "campaign_id": (campaign_of or {}).get(hit.message_id),
+                "campaign_id": campaigns.get(hit.message_id),
                 "likelihood": weight.likelihood if weight is not None else None,
             }
         )
@@ -311,9 +311,8 @@ def _raise(
         return alert_id, "raised"
     previous = open_alert.level or Outcome.LEAK.value
     escalated = LEVELS[level] > LEVELS.get(previous, 2)
-    best = likelihood
-    if open_alert.likelihood is not None:
-        best = max(float(open_alert.likelihood), likelihood or float(open_alert.likelihood))
+    known = [float(v) for v in (open_alert.likelihood, likelihood) if v is not None]
+    best = max(known, default=None)
     conn.execute(
         update(alerts)
         .where(alerts.c.id == open_alert.id)

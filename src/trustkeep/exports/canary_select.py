@@ -33,7 +33,8 @@ from trustkeep.model.document import CanarySettings
 from trustkeep.vault.codec import Codec
 
 SAMPLE_FOR_SHARE = 2000
-MIN_SHARE = 0.05  # assumed unguessable share when the list shows none (to size a first batch)
+# A floor on the share assumed unguessable when sizing; top-ups and the cap do the rest.
+MIN_SHARE = 0.05
 TOP_UPS = 4
 
 

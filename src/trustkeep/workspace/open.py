@@ -172,7 +172,6 @@ def open_workspace(settings: Settings, clock: Clock = utc_now, migrate: bool = F
     audit = AuditLog(store, clock, on_commit=checkpointer.write, keyring=keyring)
     workspace = Workspace(settings, workspace_id, model, store, keyring, audit, checkpointer, clock)
     checkpointer.on_failure = lambda reason: _integrity_alert(workspace, reason)
-    checkpointer.mark()
     from trustkeep.vault.purge import retry_purges_quietly  # here: trustkeep.vault needs us
 
     retry_purges_quietly(workspace)  # finish erasures whose purge was pending; never raises
