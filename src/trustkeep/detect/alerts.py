@@ -139,20 +139,20 @@ def record_many(
         if weight is not None:
             doc["weighing"] = _weighing(weight)
         rows.append(
-            {
-                "id": sighting_id,
-                "message_id": hit.message_id,
-                "partner_id": hit.partner_id,
-                "received_at": hit.received_at,
-                "canary_ids": json.dumps(sorted(hit.canary_ids)),
-                "export_ids": json.dumps(list(item.export_ids)),
-                "authorised": verdict.authorised,
-                "verdict": json.dumps(doc),
-                "alert_id": alert_id,
-                "kind": kind,
-                "campaign_id": campaigns.get(hit.message_id),
-                "likelihood": weight.likelihood if weight is not None else None,
-            }
+            _sighting(
+                sighting_id,
+                hit.message_id,
+                hit.partner_id,
+                hit.received_at,
+                hit.canary_ids,
+                kind,
+                doc,
+                export_ids=item.export_ids,
+                authorised=verdict.authorised,
+                alert_id=alert_id,
+                campaign_id=campaigns.get(hit.message_id),
+                likelihood=weight.likelihood if weight is not None else None,
+            )
         )
         results.append(Recorded(sighting_id, verdict, alert_id, event, kind))
     if rows:
@@ -167,25 +167,53 @@ def record_controls(
 ) -> None:
     """One `control` sighting per message that reached control canaries (never an alert)."""
     rows = [
-        {
-            "id": new_id("sig"),
-            "message_id": message_id,
-            "partner_id": "",
-            "received_at": received_at,
-            "canary_ids": json.dumps(sorted(canary_ids)),
-            "export_ids": "[]",
-            "authorised": False,
-            "verdict": json.dumps({"reasons": ["control_canary"], "authorised": False}),
-            "alert_id": None,
-            "kind": CONTROL,
-            "campaign_id": campaign_of.get(message_id),
-            "likelihood": None,
-        }
+        _sighting(
+            new_id("sig"),
+            message_id,
+            "",
+            received_at,
+            canary_ids,
+            CONTROL,
+            {"reasons": ["control_canary"], "authorised": False},
+            campaign_id=campaign_of.get(message_id),
+        )
         for message_id, (received_at, canary_ids) in sorted(hits.items())
         if canary_ids
     ]
     if rows:
         conn.execute(insert(sightings), rows)
+
+
+def _sighting(
+    sighting_id: str,
+    message_id: str,
+    partner_id: str,
+    received_at: datetime,
+    canary_ids: Sequence[str],
+    kind: str,
+    verdict: Mapping[str, Any],
+    *,
+    export_ids: Sequence[str] = (),
+    authorised: bool = False,
+    alert_id: str | None = None,
+    campaign_id: str | None = None,
+    likelihood: float | None = None,
+) -> dict[str, Any]:
+    """One `sightings` row (canary ids only, never addresses)."""
+    return {
+        "id": sighting_id,
+        "message_id": message_id,
+        "partner_id": partner_id,
+        "received_at": received_at,
+        "canary_ids": json.dumps(sorted(canary_ids)),
+        "export_ids": json.dumps(list(export_ids)),
+        "authorised": authorised,
+        "verdict": json.dumps(verdict),
+        "alert_id": alert_id,
+        "kind": kind,
+        "campaign_id": campaign_id,
+        "likelihood": likelihood,
+    }
 
 
 def _key(item: Judged) -> tuple[str, str]:
